@@ -1,0 +1,51 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+using System.Text.Json.Nodes;
+using Microsoft.ML.Peft.Tuning;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Peft.Methods;
+
+/// <summary>
+/// One PEFT method: its names, its configuration's JSON fields, which modules it can adapt, and how it
+/// creates its layers. A new method is a subclass in its own folder plus one line in <see cref="PeftMethodRegistry"/>.
+/// </summary>
+internal abstract class PeftMethod
+{
+    /// <summary>Lowercase registry name, e.g. <c>lora</c>.</summary>
+    internal abstract string Name { get; }
+
+    /// <summary>PEFT's <c>peft_type</c>, e.g. <c>LORA</c>.</summary>
+    internal abstract string PeftType { get; }
+
+    /// <summary>The prefix of the method's tensor names, e.g. <c>lora_</c>.</summary>
+    internal abstract string Prefix { get; }
+
+    internal abstract Type ConfigType { get; }
+
+    /// <summary>Human-readable list of the module types the method can adapt, for error messages.</summary>
+    internal abstract string SupportedModuleTypes { get; }
+
+    internal abstract PeftConfig CreateConfig();
+
+    /// <summary>The method's own <c>adapter_config.json</c> fields (the shared ones are handled by <see cref="Formats.AdapterConfigJson"/>).</summary>
+    internal abstract IReadOnlyList<ConfigJsonField> JsonFields { get; }
+
+    /// <summary>Rejects fields of a PEFT config that this library reads but cannot honour (for example quantization options).</summary>
+    internal virtual void CheckUnsupportedFields(JsonObject document, string source)
+    {
+    }
+
+    internal abstract bool CanAdapt(nn.Module module);
+
+    /// <summary>Creates the (still empty) tuner layer for a target module.</summary>
+    internal abstract TunerLayer CreateLayer(string modulePath, nn.Module target);
+
+    /// <summary>Adds one adapter, configured by <paramref name="config"/>, to a layer this method created.</summary>
+    internal abstract void AddAdapter(TunerLayer layer, string adapterName, PeftConfig config);
+
+    /// <summary>Module paths whose <c>bias</c> trains and is saved with the adapter (PEFT's <c>bias</c> option).</summary>
+    internal virtual IEnumerable<string> TrainableBiasModules(PeftConfig config, nn.Module model, IReadOnlyCollection<string> targetPaths) =>
+        Array.Empty<string>();
+}

@@ -1,0 +1,185 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+using Microsoft.ML.Peft.Formats;
+using Microsoft.ML.Peft.Formats.SafeTensors;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Peft;
+
+/// <summary>Saving and loading adapters in Hugging Face PEFT's format.</summary>
+public sealed partial class PeftModel
+{
+    /// <summary>The weights file PEFT writes next to <c>adapter_config.json</c>.</summary>
+    public const string AdapterWeightsFileName = "adapter_model.safetensors";
+
+    /// <summary>The configuration file PEFT writes.</summary>
+    public const string AdapterConfigFileName = AdapterConfigJson.FileName;
+
+    private const string PickleWeightsFileName = "adapter_model.bin";
+
+    private static readonly IReadOnlyDictionary<string, string> s_metadata = new Dictionary<string, string> { ["format"] = "pt" };
+
+    /// <summary>
+    /// Loads a saved adapter (from this library or from Python PEFT) onto <paramref name="model"/> and activates it
+    /// (PEFT's <c>PeftModel.from_pretrained</c>).
+    /// </summary>
+    /// <param name="model">The base model the adapter was trained on; its module names and shapes must fit the adapter.</param>
+    /// <param name="directory">The folder with <c>adapter_config.json</c> and <c>adapter_model.safetensors</c>.</param>
+    /// <param name="adapterName">The name to give the adapter.</param>
+    /// <param name="isTrainable">False (the default) loads for inference, every parameter frozen.</param>
+    /// <param name="outputModuleName">The output layer left out by all-linear; see <see cref="Create"/>.</param>
+    /// <returns>The wrapper with the loaded adapter active.</returns>
+    /// <exception cref="FileNotFoundException">A file is missing.</exception>
+    /// <exception cref="InvalidDataException">A file is malformed, or the adapter's keys or shapes do not fit the model.</exception>
+    /// <exception cref="NotSupportedException">The adapter uses a method or option this library does not implement.</exception>
+    public static PeftModel FromPretrained(nn.Module model, string directory, string adapterName = "default", bool isTrainable = false, string? outputModuleName = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var peft = new PeftModel(model, outputModuleName);
+        try
+        {
+            peft.LoadAdapter(directory, adapterName, isTrainable);
+            peft.SetActiveAdapter(adapterName);
+            return peft;
+        }
+        catch
+        {
+            peft.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Loads another saved adapter under <paramref name="adapterName"/>; it stays inactive until selected.</summary>
+    /// <param name="directory">The folder with <c>adapter_config.json</c> and <c>adapter_model.safetensors</c>.</param>
+    /// <param name="adapterName">A new adapter name.</param>
+    /// <param name="isTrainable">False (the default) loads for inference, every parameter frozen.</param>
+    /// <exception cref="FileNotFoundException">A file is missing.</exception>
+    /// <exception cref="InvalidDataException">A file is malformed, or the adapter's keys or shapes do not fit the model; the model is left unchanged.</exception>
+    /// <exception cref="NotSupportedException">The adapter uses a method or option this library does not implement.</exception>
+    public void LoadAdapter(string directory, string adapterName, bool isTrainable = false)
+    {
+        ThrowIfReleased();
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        string weightsPath = Path.Combine(directory, AdapterWeightsFileName);
+        if (!File.Exists(weightsPath) && File.Exists(Path.Combine(directory, PickleWeightsFileName)))
+        {
+            throw new NotSupportedException(
+                $"'{directory}' holds {PickleWeightsFileName} (PyTorch pickle), which is not read for safety. Re-save it in Python with "
+                + "model.save_pretrained(dir, safe_serialization=True) to get " + AdapterWeightsFileName + ".");
+        }
+
+        var config = AdapterConfigJson.Read(Path.Combine(directory, AdapterConfigFileName));
+        config.InferenceMode = !isTrainable;
+
+        using var scope = NewDisposeScope();
+        var tensors = SafeTensorsFile.Read(weightsPath);
+        InjectAdapter(adapterName, config);
+        try
+        {
+            CopyIntoAdapter(adapterName, tensors, weightsPath);
+        }
+        catch
+        {
+            RemoveAdapterEverywhere(adapterName);
+            throw;
+        }
+
+        ApplyTrainability();
+    }
+
+    /// <summary>
+    /// Saves adapters in PEFT's format: <c>adapter_config.json</c> and <c>adapter_model.safetensors</c> in
+    /// <paramref name="directory"/> for the adapter named <c>default</c>, in <c>directory/{name}</c> for the others.
+    /// Each file is written to a temporary file and renamed, so an existing adapter is never left half-written.
+    /// </summary>
+    /// <param name="directory">The output folder; created when missing.</param>
+    /// <param name="adapterNames">The adapters to save; all when null.</param>
+    /// <exception cref="KeyNotFoundException">An adapter name is unknown.</exception>
+    public void SaveAdapter(string directory, IEnumerable<string>? adapterNames = null)
+    {
+        ThrowIfReleased();
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        foreach (string name in (adapterNames ?? _adapterOrder).Select(CheckAdapter).ToList())
+        {
+            string folder = name == "default" ? directory : Path.Combine(directory, name);
+            using var scope = NewDisposeScope();
+            var tensors = GetAdapterStateDict(name);
+            var config = _configs[name].Clone();
+            config.InferenceMode = true;
+            SafeTensorsFile.Write(Path.Combine(folder, AdapterWeightsFileName), tensors, s_metadata);
+            AdapterConfigJson.Write(config, Path.Combine(folder, AdapterConfigFileName));
+        }
+    }
+
+    /// <summary>The adapter's tensors under PEFT's saved key names (the live tensors, not copies).</summary>
+    internal Dictionary<string, Tensor> GetAdapterStateDict(string adapterName)
+    {
+        CheckAdapter(adapterName);
+        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var layer in _layers.Values)
+        {
+            foreach (var (name, parameter) in layer.AdapterParameters(adapterName))
+            {
+                result.Add(PeftStateDictKeys.ForModule(layer.ModulePath, PeftStateDictKeys.RemoveAdapterName(name, adapterName)), parameter);
+            }
+        }
+
+        foreach (var slot in _slots.Values.Where(s => s.AdapterNames.Contains(adapterName)))
+        {
+            foreach (var (name, tensor) in slot.AdapterTensors(adapterName))
+            {
+                result.Add(PeftStateDictKeys.ForModule(slot.ModulePath, name), tensor);
+            }
+        }
+
+        if (_biasModules[adapterName].Count > 0)
+        {
+            var parameters = _model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+            foreach (string module in _biasModules[adapterName])
+            {
+                result.Add(PeftStateDictKeys.ForModule(module, "bias"), parameters[BiasName(module)]);
+            }
+        }
+
+        return result;
+    }
+
+    private void CopyIntoAdapter(string adapterName, Dictionary<string, Tensor> tensors, string source)
+    {
+        var expected = GetAdapterStateDict(adapterName);
+        var unexpected = tensors.Keys.Where(k => !expected.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
+        if (unexpected.Count > 0)
+        {
+            throw new InvalidDataException(
+                $"'{source}' does not fit the model: key '{unexpected[0]}' has no counterpart in the model"
+                + (unexpected.Count > 1 ? $" ({unexpected.Count} such keys)" : string.Empty)
+                + ". Check that the adapter was trained on a model with the same module names.");
+        }
+
+        var missing = expected.Keys.Where(k => !tensors.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
+        if (missing.Count > 0)
+        {
+            throw new InvalidDataException(
+                $"'{source}' does not fit the model: the model expects key '{missing[0]}', which the file lacks"
+                + (missing.Count > 1 ? $" ({missing.Count} keys missing)" : string.Empty) + ".");
+        }
+
+        foreach (var (key, target) in expected)
+        {
+            var value = tensors[key];
+            if (!value.shape.SequenceEqual(target.shape))
+            {
+                throw new InvalidDataException(
+                    $"'{source}' does not fit the model: key '{key}' has shape [{string.Join(", ", value.shape)}] in the file but [{string.Join(", ", target.shape)}] in the model.");
+            }
+        }
+
+        // The expected tensors are the live ones (or a modules_to_save slot's stored values), so copying fills the adapter.
+        using var noGrad = no_grad();
+        foreach (var (key, target) in expected)
+        {
+            target.copy_(tensors[key].to(target.dtype, target.device));
+        }
+    }
+}

@@ -1,0 +1,247 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Peft.Tuning;
+
+/// <summary>A merge computed but not yet written: the new base weight (and bias) plus what unmerge will need.</summary>
+internal sealed class MergePlan : IDisposable
+{
+    internal MergePlan(TunerLayer layer, IReadOnlyList<string> adapters, Tensor weight, Tensor? bias, IReadOnlyDictionary<string, Tensor> unmergeState)
+    {
+        Layer = layer;
+        Adapters = adapters;
+        Weight = weight;
+        Bias = bias;
+        UnmergeState = unmergeState;
+    }
+
+    internal TunerLayer Layer { get; }
+
+    internal IReadOnlyList<string> Adapters { get; }
+
+    internal Tensor Weight { get; }
+
+    internal Tensor? Bias { get; }
+
+    /// <summary>Per adapter, a tensor unmerge needs later (DoRA's weight norm); detached from every dispose scope.</summary>
+    internal IReadOnlyDictionary<string, Tensor> UnmergeState { get; }
+
+    internal bool IsFinite()
+    {
+        using var scope = NewDisposeScope();
+        return Weight.isfinite().all().item<bool>() && (Bias is null || Bias.isfinite().all().item<bool>());
+    }
+
+    public void Dispose()
+    {
+        Weight.Dispose();
+        Bias?.Dispose();
+    }
+}
+
+/// <summary>
+/// The adapters a PEFT method attaches to one target module. The target stays where it is in the user's tree;
+/// a forward hook adds the adapters' contribution to its output, so any TorchSharp model works without its
+/// fields being replaced. Adapter tensors live in named child containers (for example <c>lora_A.default.weight</c>),
+/// which yields PEFT's in-memory names; the saved names drop the adapter name (see <see cref="Formats.PeftStateDictKeys"/>).
+/// </summary>
+internal abstract class TunerLayer : nn.Module
+{
+    private readonly List<string> _merged = new();
+    private readonly Dictionary<string, Tensor> _unmergeState = new(StringComparer.Ordinal);
+    private IReadOnlyList<string> _activeAdapters = Array.Empty<string>();
+    private Action? _removeHook;
+
+    protected TunerLayer(string name, string modulePath, nn.Module<Tensor, Tensor> target)
+        : base(name)
+    {
+        ModulePath = modulePath;
+        Target = target;
+    }
+
+    /// <summary>The dotted path of the target in the user's model.</summary>
+    internal string ModulePath { get; }
+
+    /// <summary>The adapted module; owned by the user's model, never by this layer.</summary>
+    internal nn.Module<Tensor, Tensor> Target { get; }
+
+    internal abstract IReadOnlyCollection<string> AdapterNames { get; }
+
+    internal IReadOnlyList<string> MergedAdapters => _merged;
+
+    internal bool IsMerged => _merged.Count > 0;
+
+    internal bool AdaptersDisabled { get; set; }
+
+    internal IReadOnlyList<string> ActiveAdapters
+    {
+        get => _activeAdapters;
+        set => _activeAdapters = value.Where(AdapterNames.Contains).ToArray();
+    }
+
+    /// <summary>The base weight, as a tensor sharing the target's storage.</summary>
+    internal abstract Tensor BaseWeight { get; }
+
+    /// <summary>The base bias, or null.</summary>
+    internal abstract Tensor? BaseBias { get; }
+
+    /// <summary>The type merges are computed in: float32 for half precision, which loses too much otherwise (PEFT does the same on CPU).</summary>
+    protected internal static ScalarType ComputeType(ScalarType type) =>
+        type is ScalarType.Float16 or ScalarType.BFloat16 ? ScalarType.Float32 : type;
+
+    internal void Attach()
+    {
+        var handle = Target.register_forward_hook(OnForward);
+        _removeHook = handle.remove;
+    }
+
+    internal void Detach()
+    {
+        _removeHook?.Invoke();
+        _removeHook = null;
+    }
+
+    /// <summary>The trainable tensors of one adapter with their in-memory names relative to this layer.</summary>
+    internal IEnumerable<(string Name, Parameter Parameter)> AdapterParameters(string adapterName) =>
+        named_parameters().Where(p => Formats.PeftStateDictKeys.BelongsToAdapter(p.name, adapterName));
+
+    internal void SetAdapterTrainable(string adapterName, bool trainable)
+    {
+        foreach (var (_, parameter) in AdapterParameters(adapterName))
+        {
+            parameter.requires_grad = trainable;
+        }
+    }
+
+    internal abstract void DeleteAdapter(string adapterName);
+
+    /// <summary>The adapter's update ΔW in the base weight's layout and dtype.</summary>
+    internal abstract Tensor GetDeltaWeight(string adapterName);
+
+    /// <summary>Adds the contributions of the active, unmerged adapters to the base output.</summary>
+    protected abstract Tensor ApplyAdapters(Tensor input, Tensor baseOutput, IReadOnlyList<string> adapters, bool training);
+
+    /// <summary>Folds one adapter into <paramref name="weight"/>/<paramref name="bias"/> (fresh tensors), returning what unmerge needs.</summary>
+    protected abstract (Tensor Weight, Tensor? Bias, Tensor? UnmergeState) MergeInto(Tensor weight, Tensor? bias, string adapterName);
+
+    /// <summary>Reverses <see cref="MergeInto"/> for one adapter, in place on the base tensors.</summary>
+    protected abstract void UnmergeFrom(Tensor weight, Tensor? bias, string adapterName, Tensor? unmergeState);
+
+    /// <summary>Computes the merged weights without touching the base.</summary>
+    internal MergePlan PlanMerge(IReadOnlyList<string> adapterNames)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var baseWeight = BaseWeight;
+        var baseBias = BaseBias;
+        Tensor weight = baseWeight.detach().to(ComputeType(baseWeight.dtype)).clone();
+        Tensor? bias = baseBias?.detach().to(ComputeType(baseBias.dtype)).clone();
+        var state = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (string adapter in adapterNames)
+        {
+            var (newWeight, newBias, unmergeState) = MergeInto(weight, bias, adapter);
+            weight = newWeight;
+            bias = newBias;
+            if (unmergeState is not null)
+            {
+                state[adapter] = unmergeState.detach().clone().DetachFromDisposeScope();
+            }
+        }
+
+        weight = weight.to(baseWeight.dtype).DetachFromDisposeScope();
+        bias = bias?.to(baseBias!.dtype).DetachFromDisposeScope();
+        return new MergePlan(this, adapterNames, weight, bias, state);
+    }
+
+    /// <summary>Writes a plan made by <see cref="PlanMerge"/> into the base tensors.</summary>
+    internal void CommitMerge(MergePlan plan)
+    {
+        using var scope = NewDisposeScope();
+        using (no_grad())
+        {
+            BaseWeight.copy_(plan.Weight);
+            if (plan.Bias is not null)
+            {
+                BaseBias!.copy_(plan.Bias);
+            }
+        }
+
+        foreach (var (adapter, state) in plan.UnmergeState)
+        {
+            _unmergeState[adapter] = state;
+        }
+
+        _merged.AddRange(plan.Adapters);
+    }
+
+    /// <summary>Subtracts every merged adapter, last merged first.</summary>
+    internal void Unmerge()
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        for (int i = _merged.Count - 1; i >= 0; i--)
+        {
+            string adapter = _merged[i];
+            _unmergeState.Remove(adapter, out var state);
+            UnmergeFrom(BaseWeight, BaseBias, adapter, state);
+            state?.Dispose();
+            _merged.RemoveAt(i);
+        }
+    }
+
+    /// <summary>Moves what unmerge needs (DoRA's cached norms) along with the layer.</summary>
+    internal void MoveUnmergeState(Device device)
+    {
+        foreach (string adapter in _unmergeState.Keys.ToList())
+        {
+            var moved = _unmergeState[adapter].to(device).DetachFromDisposeScope();
+            if (!ReferenceEquals(moved, _unmergeState[adapter]))
+            {
+                _unmergeState[adapter].Dispose();
+                _unmergeState[adapter] = moved;
+            }
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            Detach();
+            foreach (var state in _unmergeState.Values)
+            {
+                state.Dispose();
+            }
+
+            _unmergeState.Clear();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    // PEFT's rules: a disabled layer first unmerges and then returns the base output; a merged layer returns the
+    // (merged) base output; otherwise the active adapters' contributions are added.
+    private Tensor OnForward(nn.Module<Tensor, Tensor> module, Tensor input, Tensor output)
+    {
+        if (AdaptersDisabled)
+        {
+            if (IsMerged)
+            {
+                throw new InvalidOperationException(
+                    $"Module '{ModulePath}' has merged adapters while adapters are disabled; call {nameof(PeftModel.UnmergeAdapter)}() before disabling them.");
+            }
+
+            return output;
+        }
+
+        if (IsMerged || _activeAdapters.Count == 0)
+        {
+            return output;
+        }
+
+        return ApplyAdapters(input, output, _activeAdapters, module.training);
+    }
+}
