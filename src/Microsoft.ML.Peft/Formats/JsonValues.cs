@@ -12,8 +12,7 @@ internal static class JsonValues
 {
     internal static int Int(JsonNode? node, string field)
     {
-        if (node is JsonValue value && value.GetValueKind() == JsonValueKind.Number && value.TryGetValue(out double number)
-            && number == Math.Floor(number) && number >= int.MinValue && number <= int.MaxValue)
+        if (TryGetNumber(node, out double number) && number == Math.Floor(number) && number >= int.MinValue && number <= int.MaxValue)
         {
             return (int)number;
         }
@@ -22,9 +21,7 @@ internal static class JsonValues
     }
 
     internal static double Number(JsonNode? node, string field) =>
-        node is JsonValue value && value.GetValueKind() == JsonValueKind.Number && value.TryGetValue(out double number)
-            ? number
-            : throw Expected(field, "a number", node);
+        TryGetNumber(node, out double number) ? number : throw Expected(field, "a number", node);
 
     internal static bool Bool(JsonNode? node, string field) =>
         node?.GetValueKind() switch
@@ -114,9 +111,9 @@ internal static class JsonValues
             return a is null && b is null;
         }
 
-        if (a.GetValueKind() == JsonValueKind.Number && b.GetValueKind() == JsonValueKind.Number)
+        if (TryGetNumber(a, out double left) && TryGetNumber(b, out double right))
         {
-            return a.GetValue<double>() == b.GetValue<double>();
+            return left == right;
         }
 
         return (a, b) switch
@@ -126,6 +123,14 @@ internal static class JsonValues
                 && x.All(p => y.TryGetPropertyValue(p.Key, out var other) && SemanticallyEqual(p.Value, other)),
             _ => JsonNode.DeepEquals(a, b),
         };
+    }
+
+    // Through the JSON text: a node parsed from a file and one created from an int or a double read alike.
+    private static bool TryGetNumber(JsonNode? node, out double number)
+    {
+        number = 0;
+        return node is JsonValue value && value.GetValueKind() == JsonValueKind.Number
+            && double.TryParse(value.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out number);
     }
 
     private static FormatException Expected(string field, string expected, JsonNode? actual) =>
