@@ -45,6 +45,12 @@ internal abstract class PeftMethod
     /// <summary>Adds one adapter, configured by <paramref name="config"/>, to a layer this method created.</summary>
     internal abstract void AddAdapter(TunerLayer layer, string adapterName, PeftConfig config);
 
+    /// <summary>
+    /// The configuration of an adapter rewritten so that it applies to the original base weights, for methods whose
+    /// initialization changed them (PiSSA, OLoRA); null when the base was never changed.
+    /// </summary>
+    internal virtual PeftConfig? ConfigForOriginalBase(PeftConfig config) => null;
+
     /// <summary>Module paths whose <c>bias</c> trains and is saved with the adapter (PEFT's <c>bias</c> option).</summary>
     internal virtual IEnumerable<string> TrainableBiasModules(PeftConfig config, nn.Module model, IReadOnlyCollection<string> targetPaths) =>
         Array.Empty<string>();

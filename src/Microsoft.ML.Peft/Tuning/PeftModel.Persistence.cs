@@ -2,6 +2,7 @@
 
 using Microsoft.ML.Peft.Formats;
 using Microsoft.ML.Peft.Formats.SafeTensors;
+using Microsoft.ML.Peft.Methods;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -95,8 +96,12 @@ public sealed partial class PeftModel
     /// </summary>
     /// <param name="directory">The output folder; created when missing.</param>
     /// <param name="adapterNames">The adapters to save; all when null.</param>
+    /// <param name="convertToOriginalBase">For adapters whose initialization rewrote the base weights (PiSSA, OLoRA),
+    /// save an equivalent plain LoRA adapter of rank 2r that applies to the original base model, so the adapter
+    /// file alone is enough (PEFT's <c>path_initial_model_for_weight_conversion</c>). Other adapters are saved as they are.</param>
     /// <exception cref="KeyNotFoundException">An adapter name is unknown.</exception>
-    public void SaveAdapter(string directory, IEnumerable<string>? adapterNames = null)
+    /// <exception cref="NotSupportedException"><paramref name="convertToOriginalBase"/> was asked for a DoRA adapter initialized with PiSSA or OLoRA.</exception>
+    public void SaveAdapter(string directory, IEnumerable<string>? adapterNames = null, bool convertToOriginalBase = false)
     {
         ThrowIfReleased();
         ArgumentException.ThrowIfNullOrEmpty(directory);
@@ -106,6 +111,18 @@ public sealed partial class PeftModel
             using var scope = NewDisposeScope();
             var tensors = GetAdapterStateDict(name);
             var config = _configs[name].Clone();
+            if (convertToOriginalBase && PeftMethodRegistry.ForConfig(config).ConfigForOriginalBase(config) is { } converted)
+            {
+                config = converted;
+                foreach (var layer in _layers.Values)
+                {
+                    foreach (var (relativeName, tensor) in layer.ToPlainLoraOfOriginalBase(name) ?? new Dictionary<string, Tensor>())
+                    {
+                        tensors[PeftStateDictKeys.ForModule(layer.ModulePath, relativeName)] = tensor;
+                    }
+                }
+            }
+
             config.InferenceMode = true;
             SafeTensorsFile.Write(Path.Combine(folder, AdapterWeightsFileName), tensors, s_metadata);
             AdapterConfigJson.Write(config, Path.Combine(folder, AdapterConfigFileName));

@@ -223,6 +223,7 @@ public sealed partial class PeftModel : IDisposable
         {
             layer.to(device);
             layer.MoveUnmergeState(device);
+            layer.MoveExtraState(device);
         }
 
         foreach (var slot in _slots.Values)

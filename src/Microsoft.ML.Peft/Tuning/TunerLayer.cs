@@ -192,6 +192,17 @@ internal abstract class TunerLayer : nn.Module
         }
     }
 
+    /// <summary>
+    /// The adapter's tensors (names relative to this layer, as saved) rewritten for the original, unmutated base
+    /// weight; null when the adapter never changed the base.
+    /// </summary>
+    internal virtual IReadOnlyDictionary<string, Tensor>? ToPlainLoraOfOriginalBase(string adapterName) => null;
+
+    /// <summary>Moves method-specific tensors that are not parameters.</summary>
+    internal virtual void MoveExtraState(Device device)
+    {
+    }
+
     /// <summary>Moves what unmerge needs (DoRA's cached norms) along with the layer.</summary>
     internal void MoveUnmergeState(Device device)
     {

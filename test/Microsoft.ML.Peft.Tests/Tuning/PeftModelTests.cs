@@ -276,5 +276,45 @@ public sealed class PeftModelTests : IDisposable
         Assert.Empty(Directory.GetFiles(_directory, "*.tmp", SearchOption.AllDirectories));
     }
 
+    [Theory]
+    [InlineData(LoraInitialization.PiSSA, false)]
+    [InlineData(LoraInitialization.OLoRA, false)]
+    [InlineData(LoraInitialization.PiSSA, true)]
+    public void SaveAdapter_ConvertToOriginalBase_GivesPlainLoraThatFitsTheUntouchedBase(LoraInitialization initialization, bool useRsLora)
+    {
+        using var scope = NewDisposeScope();
+        using var model = new TinyMlp();
+        model.eval();
+        var x = TinyMlp.Input();
+        var original = ModelState.Snapshot(model);
+        var config = Lora("lin0", "lin1");
+        config.Initialization = initialization;
+        config.UseRsLora = useRsLora;
+        config.RankPattern = new Dictionary<string, int> { ["lin1"] = 2 };
+        using var peft = PeftModel.Create(model, config);
+        using (no_grad())
+        {
+            foreach (var parameter in peft.GetTrainableParameters())
+            {
+                parameter.add_(randn(parameter.shape) * 0.1);
+            }
+        }
+
+        var expected = model.call(x);
+        peft.SaveAdapter(_directory, convertToOriginalBase: true);
+
+        var saved = (LoraConfig)Microsoft.ML.Peft.Formats.AdapterConfigJson.Read(Path.Combine(_directory, PeftModel.AdapterConfigFileName));
+        Assert.Equal(LoraInitialization.Default, saved.Initialization);
+        Assert.Equal(8, saved.Rank);
+        Assert.Equal(4, saved.RankPattern["lin1"]);
+        Assert.Equal(useRsLora ? 8 * Math.Sqrt(2) : 16, saved.Alpha, 10);
+        using var fresh = new TinyMlp();
+        ModelState.Restore(fresh, original);
+        fresh.eval();
+        using var loaded = PeftModel.FromPretrained(fresh, _directory);
+        ModelState.AssertClose(expected, fresh.call(x), 1e-4, "converted adapter on the original base");
+        ModelState.Dispose(original);
+    }
+
     private static LoraConfig Lora(params string[] targets) => new() { Rank = 4, Alpha = 8, TargetModules = ModuleSelector.FromNames(targets) };
 }

@@ -20,6 +20,9 @@ internal sealed class LoraLinear : LoraLayer
     private readonly AdapterParameterDict _magnitude = new();
     private readonly Dictionary<string, ILoraLinearVariant> _variants = new(StringComparer.Ordinal);
 
+    // A₀ and B₀ of PiSSA/OLoRA adapters, kept so the adapter can be saved as a plain LoRA of the original base.
+    private readonly Dictionary<string, (Tensor A, Tensor B)> _initialFactors = new(StringComparer.Ordinal);
+
     internal LoraLinear(string modulePath, Linear target)
         : base(nameof(LoraLinear), modulePath, target)
     {
@@ -65,7 +68,7 @@ internal sealed class LoraLinear : LoraLayer
 
         var a = nn.Linear(inFeatures, settings.Rank, hasBias: false, device: device, dtype: type);
         var b = nn.Linear(settings.Rank, outFeatures, hasBias: settings.UseLoraBias, device: device, dtype: type);
-        Initialize(a, b, settings);
+        Initialize(adapterName, a, b, settings);
         _loraA.Add(adapterName, a);
         _loraB.Add(adapterName, b);
 
@@ -90,6 +93,60 @@ internal sealed class LoraLinear : LoraLayer
         }
 
         _variants.Remove(adapterName);
+        if (_initialFactors.Remove(adapterName, out var initial))
+        {
+            initial.A.Dispose();
+            initial.B.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// PEFT's subtract_mutated_init: A' = [A; A₀], B' = [B, −B₀] (rank 2r) gives ΔW' = s·(B·A − B₀·A₀), which on the
+    /// original W equals W_res + s·B·A. Null for adapters whose initialization left the base untouched.
+    /// </summary>
+    internal override IReadOnlyDictionary<string, Tensor>? ToPlainLoraOfOriginalBase(string adapterName)
+    {
+        if (!_initialFactors.TryGetValue(adapterName, out var initial))
+        {
+            return null;
+        }
+
+        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal)
+        {
+            ["lora_A.weight"] = cat(new[] { A(adapterName).weight.detach(), initial.A }, 0),
+            ["lora_B.weight"] = cat(new[] { B(adapterName).weight.detach(), -initial.B }, 1),
+        };
+        if (B(adapterName).bias is { } bias)
+        {
+            tensors["lora_B.bias"] = bias.detach();
+        }
+
+        return tensors;
+    }
+
+    internal override void MoveExtraState(Device device)
+    {
+        foreach (string adapter in _initialFactors.Keys.ToList())
+        {
+            var (a, b) = _initialFactors[adapter];
+            _initialFactors[adapter] = (a.to(device).DetachFromDisposeScope(), b.to(device).DetachFromDisposeScope());
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            foreach (var (a, b) in _initialFactors.Values)
+            {
+                a.Dispose();
+                b.Dispose();
+            }
+
+            _initialFactors.Clear();
+        }
+
+        base.Dispose(disposing);
     }
 
     protected override Tensor ApplyAdapters(Tensor input, Tensor baseOutput, IReadOnlyList<string> adapters, bool training)
@@ -111,7 +168,7 @@ internal sealed class LoraLinear : LoraLayer
     protected override void UnmergeFrom(Tensor weight, Tensor? bias, string adapterName, Tensor? unmergeState) =>
         _variants[adapterName].Unmerge(this, adapterName, weight, bias, unmergeState);
 
-    private void Initialize(Linear a, Linear b, LoraAdapterSettings settings)
+    private void Initialize(string adapterName, Linear a, Linear b, LoraAdapterSettings settings)
     {
         using var noGrad = no_grad();
         switch (settings.Initialization)
@@ -128,10 +185,10 @@ internal sealed class LoraLinear : LoraLayer
                 // nn.Linear's own Kaiming-uniform initialization of both matrices: not a no-op, as PEFT's init_lora_weights=False.
                 break;
             case LoraInitialization.PiSSA:
-                Decomposed(a, b, LoraInitializer.PiSSA(BaseWeight, settings.Rank, settings.Scaling, settings.PissaIterations));
+                Decomposed(adapterName, a, b, LoraInitializer.PiSSA(BaseWeight, settings.Rank, settings.Scaling, settings.PissaIterations));
                 break;
             case LoraInitialization.OLoRA:
-                Decomposed(a, b, LoraInitializer.OLoRA(BaseWeight, settings.Rank, settings.Scaling));
+                Decomposed(adapterName, a, b, LoraInitializer.OLoRA(BaseWeight, settings.Rank, settings.Scaling));
                 break;
             default:
                 throw new NotSupportedException($"LoRA initialization {settings.Initialization} is not supported.");
@@ -144,7 +201,7 @@ internal sealed class LoraLinear : LoraLayer
         b.bias?.zero_();
     }
 
-    private void Decomposed(Linear a, Linear b, (Tensor A, Tensor B, Tensor Residual) init)
+    private void Decomposed(string adapterName, Linear a, Linear b, (Tensor A, Tensor B, Tensor Residual) init)
     {
         if (init.A.shape[0] != a.weight.shape[0] || init.B.shape[1] != b.weight.shape[1])
         {
@@ -156,5 +213,6 @@ internal sealed class LoraLinear : LoraLayer
         b.weight.copy_(init.B);
         b.bias?.zero_();
         BaseWeight.copy_(init.Residual);
+        _initialFactors[adapterName] = (a.weight.detach().clone().DetachFromDisposeScope(), b.weight.detach().clone().DetachFromDisposeScope());
     }
 }

@@ -101,6 +101,33 @@ internal sealed class LoraMethod : PeftMethod
         ((LoraLayer)layer).AddAdapter(adapterName, settings);
     }
 
+    /// <summary>PEFT's conversion of a PiSSA/OLoRA adapter: rank and alpha doubled (alpha ×√2 under rsLoRA) so s is unchanged.</summary>
+    /// <remarks>PEFT doubles alpha_pattern even under rsLoRA, which changes those modules' scaling; here it is scaled by √2 as alpha is.</remarks>
+    internal override PeftConfig? ConfigForOriginalBase(PeftConfig config)
+    {
+        var lora = (LoraConfig)config;
+        if (lora.Initialization is not (LoraInitialization.PiSSA or LoraInitialization.OLoRA))
+        {
+            return null;
+        }
+
+        if (lora.UseDora)
+        {
+            throw new NotSupportedException(
+                "A DoRA adapter initialized with PiSSA or OLoRA cannot be rewritten for the original base: its magnitude was computed on the residual weights.");
+        }
+
+        double alphaFactor = lora.UseRsLora ? Math.Sqrt(2) : 2;
+        var converted = (LoraConfig)lora.Clone();
+        converted.Rank = 2 * lora.Rank;
+        converted.Alpha = alphaFactor * lora.Alpha;
+        converted.RankPattern = lora.RankPattern.ToDictionary(p => p.Key, p => 2 * p.Value);
+        converted.AlphaPattern = lora.AlphaPattern.ToDictionary(p => p.Key, p => alphaFactor * p.Value);
+        converted.PissaIterations = null;
+        converted.Initialization = LoraInitialization.Default;
+        return converted;
+    }
+
     internal override IEnumerable<string> TrainableBiasModules(PeftConfig config, nn.Module model, IReadOnlyCollection<string> targetPaths)
     {
         var lora = (LoraConfig)config;
