@@ -75,7 +75,14 @@ public sealed partial class PeftModel
 
         using var scope = NewDisposeScope();
         var tensors = SafeTensorsFile.Read(weightsPath);
-        InjectAdapter(adapterName, config);
+        try
+        {
+            InjectAdapter(adapterName, config);
+        }
+        catch (ArgumentException ex) when (ex.ParamName != nameof(adapterName))
+        {
+            throw new InvalidDataException($"The adapter in '{directory}' does not fit the model: {ex.Message}", ex);
+        }
         try
         {
             CopyIntoAdapter(adapterName, tensors, weightsPath);

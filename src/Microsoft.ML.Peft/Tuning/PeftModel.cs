@@ -70,7 +70,7 @@ public sealed partial class PeftModel : IDisposable
 
     /// <summary>Adds a PEFT method's layers to <paramref name="model"/> and returns the tuning wrapper with that adapter active.</summary>
     /// <param name="model">Any TorchSharp module tree; its parameters are frozen.</param>
-    /// <param name="config">The method's configuration; it is validated and frozen.</param>
+    /// <param name="config">The method's configuration. A copy is validated and frozen (see <see cref="GetConfig"/>); the caller's object is not changed.</param>
     /// <param name="adapterName">The adapter's name; <c>default</c> unless several adapters are used.</param>
     /// <param name="outputModuleName">The output layer that <see cref="ModuleSelector.AllLinear"/> leaves out; when null, a top-level
     /// <c>score</c>, <c>classifier</c> or <c>lm_head</c>, else the model's last linear layer.</param>

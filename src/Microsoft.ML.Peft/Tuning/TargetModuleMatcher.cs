@@ -106,7 +106,10 @@ internal static class TargetModuleMatcher
         return ModuleSelector.FromNames(names);
     }
 
-    /// <summary>The layer index in a name such as <c>encoder.layer.3.attention</c> (PEFT's lazy regex; the pattern is a regex too).</summary>
+    /// <summary>
+    /// The layer index in a name such as <c>encoder.layer.3.attention</c>. Hugging Face PEFT 0.20 uses the lazy
+    /// <c>.*?\.{pattern}\.(\d+)\.</c>, so the first, outermost index wins; older PEFT releases used a greedy <c>.*</c>.
+    /// </summary>
     internal static int? LayerIndex(string key, IReadOnlyList<string>? layersPattern)
     {
         var patterns = layersPattern is { Count: > 0 } ? layersPattern : new[] { "[^.]*" };

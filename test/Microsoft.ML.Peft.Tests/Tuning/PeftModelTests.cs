@@ -254,6 +254,21 @@ public sealed class PeftModelTests : IDisposable
     }
 
     [Fact]
+    public void FromPretrained_AdapterForOtherModuleNames_SaysItDoesNotFit()
+    {
+        using (var source = new NamedModuleTree(new[] { ("enc.q_proj", 8L, 8L) }))
+        using (var saved = PeftModel.Create(source, Lora("q_proj")))
+        {
+            saved.SaveAdapter(_directory);
+        }
+
+        using var model = new TinyMlp();
+        var error = Assert.Throws<InvalidDataException>(() => PeftModel.FromPretrained(model, _directory));
+        Assert.Contains("does not fit the model", error.Message);
+        Assert.Contains("q_proj", error.Message);
+    }
+
+    [Fact]
     public void LoadAdapter_PickleOnly_ExplainsHowToConvert()
     {
         Directory.CreateDirectory(_directory);
