@@ -187,8 +187,19 @@ internal static class ElfVersionNeeds
         image[flagsOffset + 1] = (byte)(flags >> 8);
 
         string temporary = path + ".peft-patch.tmp";
-        File.WriteAllBytes(temporary, image);
-        File.Replace(temporary, path, destinationBackupFileName: null);
+        try
+        {
+            File.WriteAllBytes(temporary, image);
+            File.Replace(temporary, path, destinationBackupFileName: null);
+        }
+        finally
+        {
+            if (File.Exists(temporary))
+            {
+                File.Delete(temporary);
+            }
+        }
+
         return ElfPatchOutcome.Patched;
     }
 

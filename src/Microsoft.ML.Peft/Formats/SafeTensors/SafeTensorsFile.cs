@@ -266,7 +266,7 @@ internal static class SafeTensorsFile
 
         if (elements > long.MaxValue / elementSize || end - begin != elements * elementSize)
         {
-            throw Invalid(path, $"tensor '{name}' of dtype {dtype} and shape [{string.Join(", ", shape)}] needs {elements * elementSize} bytes but its data_offsets span {end - begin}");
+            throw Invalid(path, $"tensor '{name}' of dtype {dtype} and shape [{string.Join(", ", shape)}] needs {(decimal)elements * elementSize} bytes but its data_offsets span {end - begin}");
         }
 
         return new SafeTensorEntry(name, dtype, shape, begin, end);
