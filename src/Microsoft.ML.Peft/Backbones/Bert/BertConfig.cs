@@ -1,0 +1,87 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.ML.Peft.Formats;
+
+namespace Microsoft.ML.Peft.Backbones.Bert;
+
+/// <summary>The fields of a Hugging Face BERT <c>config.json</c> that shape the encoder.</summary>
+internal sealed record BertConfig(
+    int VocabSize,
+    int HiddenSize,
+    int NumHiddenLayers,
+    int NumAttentionHeads,
+    int IntermediateSize,
+    int MaxPositionEmbeddings,
+    int TypeVocabSize,
+    double LayerNormEps,
+    double HiddenDropout,
+    double AttentionDropout,
+    string HiddenAct,
+    int PadTokenId)
+{
+    private static readonly string[] s_supportedActivations = { "gelu", "relu", "gelu_new" };
+
+    /// <summary>Reads <c>config.json</c>; every missing or malformed field is named in the error.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a BERT configuration this encoder can build.</exception>
+    internal static BertConfig Read(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"The model configuration '{path}' does not exist.", path);
+        }
+
+        JsonObject json;
+        try
+        {
+            json = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"'{path}' must hold a JSON object.");
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"'{path}' is not valid JSON: {ex.Message}", ex);
+        }
+
+        try
+        {
+            var config = new BertConfig(
+                JsonValues.Int(json["vocab_size"], "vocab_size"),
+                JsonValues.Int(json["hidden_size"], "hidden_size"),
+                JsonValues.Int(json["num_hidden_layers"], "num_hidden_layers"),
+                JsonValues.Int(json["num_attention_heads"], "num_attention_heads"),
+                JsonValues.Int(json["intermediate_size"], "intermediate_size"),
+                JsonValues.Int(json["max_position_embeddings"], "max_position_embeddings"),
+                json["type_vocab_size"] is null ? 2 : JsonValues.Int(json["type_vocab_size"], "type_vocab_size"),
+                json["layer_norm_eps"] is null ? 1e-12 : JsonValues.Number(json["layer_norm_eps"], "layer_norm_eps"),
+                json["hidden_dropout_prob"] is null ? 0.1 : JsonValues.Number(json["hidden_dropout_prob"], "hidden_dropout_prob"),
+                json["attention_probs_dropout_prob"] is null ? 0.1 : JsonValues.Number(json["attention_probs_dropout_prob"], "attention_probs_dropout_prob"),
+                JsonValues.OptionalString(json["hidden_act"], "hidden_act") ?? "gelu",
+                json["pad_token_id"] is null ? 0 : JsonValues.Int(json["pad_token_id"], "pad_token_id"));
+            config.Validate();
+            return config;
+        }
+        catch (FormatException ex)
+        {
+            throw new InvalidDataException($"'{path}': {ex.Message}", ex);
+        }
+    }
+
+    private void Validate()
+    {
+        if (HiddenSize <= 0 || NumAttentionHeads <= 0 || HiddenSize % NumAttentionHeads != 0)
+        {
+            throw new FormatException($"`hidden_size` ({HiddenSize}) must be a positive multiple of `num_attention_heads` ({NumAttentionHeads}).");
+        }
+
+        if (!s_supportedActivations.Contains(HiddenAct))
+        {
+            throw new FormatException($"`hidden_act` \"{HiddenAct}\" is not supported; supported: {string.Join(", ", s_supportedActivations)}.");
+        }
+
+        if (VocabSize <= 0 || NumHiddenLayers <= 0 || IntermediateSize <= 0 || MaxPositionEmbeddings <= 0 || TypeVocabSize <= 0)
+        {
+            throw new FormatException("`vocab_size`, `num_hidden_layers`, `intermediate_size`, `max_position_embeddings` and `type_vocab_size` must be positive.");
+        }
+    }
+}

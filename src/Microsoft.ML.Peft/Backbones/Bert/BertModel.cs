@@ -1,0 +1,111 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+using TorchSharp;
+using TorchSharp.Modules;
+using TorchSharp.Utils;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Peft.Backbones.Bert;
+
+/// <summary>
+/// A BERT encoder whose parameter names equal Hugging Face's <c>BertModel</c> checkpoint keys
+/// (<c>embeddings.word_embeddings.weight</c>, <c>encoder.layer.N.attention.self.query.weight</c>, <c>pooler.dense.weight</c>),
+/// so checkpoints load by name and PEFT target names such as <c>query</c>/<c>value</c> apply unchanged.
+/// Sub-modules are invoked with <c>call</c> so PEFT layers attached by hooks take part.
+/// </summary>
+internal sealed class BertModel : nn.Module<Tensor, Tensor, Tensor, Tensor>
+{
+    [ComponentName(Name = "embeddings")]
+    private readonly BertEmbeddings _embeddings;
+    [ComponentName(Name = "encoder")]
+    private readonly BertEncoder _encoder;
+    [ComponentName(Name = "pooler")]
+    private readonly BertDense _pooler;
+
+    internal BertModel(BertConfig config)
+        : base(nameof(BertModel))
+    {
+        Config = config;
+        _embeddings = new BertEmbeddings(config);
+        _encoder = new BertEncoder(config);
+        _pooler = new BertDense(config.HiddenSize, config.HiddenSize);
+        RegisterComponents();
+    }
+
+    internal BertConfig Config { get; }
+
+    /// <summary>Last hidden states (batch, time, hidden) for token ids, token type ids and a 1/0 attention mask, all (batch, time).</summary>
+    public override Tensor forward(Tensor inputIds, Tensor tokenTypeIds, Tensor attentionMask)
+    {
+        // 0 where attended, the dtype's most negative value where padded, broadcast over heads and query positions.
+        var hidden = _embeddings.call(inputIds, tokenTypeIds);
+        var additive = (1 - attentionMask.to(hidden.dtype)).unsqueeze(1).unsqueeze(2) * torch.finfo(hidden.dtype).min;
+        return _encoder.call(hidden, additive);
+    }
+
+    /// <summary>tanh(pooler.dense(hidden[:, 0])): BERT's pooled output.</summary>
+    internal Tensor Pool(Tensor lastHidden) => _pooler.call(lastHidden.select(1, 0)).tanh();
+
+    /// <summary>Mean of the hidden states over attended tokens (sentence-transformers' mean pooling).</summary>
+    internal static Tensor MeanPool(Tensor lastHidden, Tensor attentionMask)
+    {
+        var mask = attentionMask.unsqueeze(-1).to(lastHidden.dtype);
+        return (lastHidden * mask).sum(1) / mask.sum(1).clamp_min(1e-9);
+    }
+}
+
+/// <summary>word + position + token-type embeddings, LayerNorm and dropout.</summary>
+internal sealed class BertEmbeddings : nn.Module<Tensor, Tensor, Tensor>
+{
+    [ComponentName(Name = "word_embeddings")]
+    private readonly Embedding _wordEmbeddings;
+    [ComponentName(Name = "position_embeddings")]
+    private readonly Embedding _positionEmbeddings;
+    [ComponentName(Name = "token_type_embeddings")]
+    private readonly Embedding _tokenTypeEmbeddings;
+    [ComponentName(Name = "LayerNorm")]
+    private readonly LayerNorm _layerNorm;
+    private readonly double _dropout;
+
+    internal BertEmbeddings(BertConfig config)
+        : base(nameof(BertEmbeddings))
+    {
+        _wordEmbeddings = nn.Embedding(config.VocabSize, config.HiddenSize, padding_idx: config.PadTokenId);
+        _positionEmbeddings = nn.Embedding(config.MaxPositionEmbeddings, config.HiddenSize);
+        _tokenTypeEmbeddings = nn.Embedding(config.TypeVocabSize, config.HiddenSize);
+        _layerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
+        _dropout = config.HiddenDropout;
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor inputIds, Tensor tokenTypeIds)
+    {
+        var positions = arange(inputIds.shape[1], dtype: ScalarType.Int64, device: inputIds.device).unsqueeze(0);
+        var sum = _wordEmbeddings.call(inputIds) + _positionEmbeddings.call(positions) + _tokenTypeEmbeddings.call(tokenTypeIds);
+        return nn.functional.dropout(_layerNorm.call(sum), _dropout, training);
+    }
+}
+
+/// <summary>The stack of layers, named <c>layer.N</c>.</summary>
+internal sealed class BertEncoder : nn.Module<Tensor, Tensor, Tensor>
+{
+    [ComponentName(Name = "layer")]
+    private readonly ModuleList<BertLayer> _layer;
+
+    internal BertEncoder(BertConfig config)
+        : base(nameof(BertEncoder))
+    {
+        _layer = nn.ModuleList(Enumerable.Range(0, config.NumHiddenLayers).Select(_ => new BertLayer(config)).ToArray());
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor hidden, Tensor additiveMask)
+    {
+        foreach (var layer in _layer)
+        {
+            hidden = layer.call(hidden, additiveMask);
+        }
+
+        return hidden;
+    }
+}

@@ -1,0 +1,41 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+using Microsoft.ML.Peft.Formats.SafeTensors;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Peft.Backbones;
+
+/// <summary>Copies a Hugging Face safetensors checkpoint into a module whose parameter names equal the checkpoint keys.</summary>
+internal static class CheckpointLoader
+{
+    /// <summary>
+    /// Loads every parameter and buffer of <paramref name="module"/> from <paramref name="path"/>. Keys may carry one of
+    /// <paramref name="prefixes"/> (e.g. <c>bert.</c> in a BertForSequenceClassification checkpoint); checkpoint keys the
+    /// module has no use for (heads, <c>position_ids</c>) are ignored.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A key is missing or has another shape; the message names the key, the file and both shapes.</exception>
+    internal static void Load(nn.Module module, string path, params string[] prefixes)
+    {
+        using var scope = NewDisposeScope();
+        var checkpoint = SafeTensorsFile.Read(path);
+        using var noGrad = no_grad();
+        foreach (var (name, target) in module.state_dict())
+        {
+            string? key = prefixes.Prepend(string.Empty).Select(p => p + name).FirstOrDefault(checkpoint.ContainsKey);
+            if (key is null)
+            {
+                throw new InvalidDataException($"'{path}' has no tensor '{name}' (also tried the prefixes {string.Join(", ", prefixes.Select(p => $"'{p}'"))}); it does not hold this architecture's weights.");
+            }
+
+            var value = checkpoint[key];
+            if (!value.shape.SequenceEqual(target.shape))
+            {
+                throw new InvalidDataException(
+                    $"'{path}': tensor '{key}' has shape [{string.Join(", ", value.shape)}] but the model built from config.json expects [{string.Join(", ", target.shape)}].");
+            }
+
+            target.copy_(value.to(target.dtype, target.device));
+        }
+    }
+}

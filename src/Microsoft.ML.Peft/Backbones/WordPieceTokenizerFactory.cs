@@ -1,0 +1,58 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.ML.Peft.Formats;
+using Microsoft.ML.Tokenizers;
+
+namespace Microsoft.ML.Peft.Backbones;
+
+/// <summary>Creates Microsoft.ML.Tokenizers' WordPiece <see cref="BertTokenizer"/> from a Hugging Face model folder.</summary>
+internal static class WordPieceTokenizerFactory
+{
+    internal const string VocabFileName = "vocab.txt";
+    internal const string TokenizerConfigFileName = "tokenizer_config.json";
+
+    /// <summary>
+    /// Reads <c>vocab.txt</c> (LF or CRLF) and honours <c>do_lower_case</c>, <c>strip_accents</c> (which, as in
+    /// Hugging Face, follows <c>do_lower_case</c> when null) and <c>tokenize_chinese_chars</c> from <c>tokenizer_config.json</c>.
+    /// </summary>
+    /// <exception cref="FileNotFoundException"><c>vocab.txt</c> is missing.</exception>
+    /// <exception cref="InvalidDataException"><c>tokenizer_config.json</c> is malformed.</exception>
+    internal static BertTokenizer Create(string directory)
+    {
+        string vocabPath = Path.Combine(directory, VocabFileName);
+        if (!File.Exists(vocabPath))
+        {
+            throw new FileNotFoundException($"The model folder '{directory}' has no {VocabFileName}, which a WordPiece (BERT) tokenizer needs.", vocabPath);
+        }
+
+        bool lowerCase = true;
+        bool? stripAccents = null;
+        bool chinese = true;
+        string configPath = Path.Combine(directory, TokenizerConfigFileName);
+        if (File.Exists(configPath))
+        {
+            try
+            {
+                var json = JsonNode.Parse(File.ReadAllText(configPath)) as JsonObject
+                    ?? throw new InvalidDataException($"'{configPath}' must hold a JSON object.");
+                lowerCase = json["do_lower_case"] is null || JsonValues.Bool(json["do_lower_case"], "do_lower_case");
+                stripAccents = json["strip_accents"] is null ? null : JsonValues.Bool(json["strip_accents"], "strip_accents");
+                chinese = json["tokenize_chinese_chars"] is null || JsonValues.Bool(json["tokenize_chinese_chars"], "tokenize_chinese_chars");
+            }
+            catch (Exception ex) when (ex is JsonException or FormatException)
+            {
+                throw new InvalidDataException($"'{configPath}': {ex.Message}", ex);
+            }
+        }
+
+        using var vocab = File.OpenRead(vocabPath);
+        return BertTokenizer.Create(vocab, new BertOptions
+        {
+            LowerCaseBeforeTokenization = lowerCase,
+            RemoveNonSpacingMarks = stripAccents ?? lowerCase,
+            IndividuallyTokenizeCjk = chinese,
+        });
+    }
+}
