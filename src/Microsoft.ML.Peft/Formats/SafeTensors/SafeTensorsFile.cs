@@ -37,6 +37,7 @@ internal static class SafeTensorsFile
         {
             return TorchSharp.PyBridge.Safetensors.LoadStateDict(path);
         }
+        // PyBridge reports malformed data with NotImplementedException; surface every failure as a format error.
         catch (Exception ex) when (ex is IOException or NotImplementedException or JsonException or ArgumentException)
         {
             throw new InvalidDataException($"'{path}' could not be read as safetensors: {ex.Message}", ex);
