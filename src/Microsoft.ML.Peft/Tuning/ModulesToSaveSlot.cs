@@ -103,15 +103,7 @@ internal sealed class ModulesToSaveSlot : IDisposable
     {
         foreach (var values in _stored.Values.Append(_original))
         {
-            foreach (string name in values.Keys.ToList())
-            {
-                var moved = values[name].to(device).DetachFromDisposeScope();
-                if (!ReferenceEquals(moved, values[name]))
-                {
-                    values[name].Dispose();
-                    values[name] = moved;
-                }
-            }
+            StoredTensors.MoveAll(values, device);
         }
     }
 

@@ -107,9 +107,9 @@ public sealed partial class PeftModel
 
     private void Release(bool restoreOriginalModules)
     {
-        foreach (var slot in _slots.Values)
+        if (restoreOriginalModules)
         {
-            if (restoreOriginalModules)
+            foreach (var slot in _slots.Values)
             {
                 slot.Activate(null, trainable: false);
             }

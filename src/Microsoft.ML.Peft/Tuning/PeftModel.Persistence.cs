@@ -118,12 +118,17 @@ public sealed partial class PeftModel
             using var scope = NewDisposeScope();
             var tensors = GetAdapterStateDict(name);
             var config = _configs[name].Clone();
-            if (convertToOriginalBase && PeftMethodRegistry.ForConfig(config).ConfigForOriginalBase(config) is { } converted)
+            if (convertToOriginalBase && PeftMethodRegistry.ForConfig(config).ConfigForOriginalBase(config) is { } convertedConfig)
             {
-                config = converted;
+                config = convertedConfig;
                 foreach (var layer in _layers.Values)
                 {
-                    foreach (var (relativeName, tensor) in layer.ToPlainLoraOfOriginalBase(name) ?? new Dictionary<string, Tensor>())
+                    if (layer.ToPlainLoraOfOriginalBase(name) is not { } convertedTensors)
+                    {
+                        continue;
+                    }
+
+                    foreach (var (relativeName, tensor) in convertedTensors)
                     {
                         tensors[PeftStateDictKeys.ForModule(layer.ModulePath, relativeName)] = tensor;
                     }

@@ -222,8 +222,7 @@ public sealed partial class PeftModel : IDisposable
         foreach (var layer in _layers.Values)
         {
             layer.to(device);
-            layer.MoveUnmergeState(device);
-            layer.MoveExtraState(device);
+            layer.MoveState(device);
         }
 
         foreach (var slot in _slots.Values)

@@ -198,24 +198,11 @@ internal abstract class TunerLayer : nn.Module
     /// </summary>
     internal virtual IReadOnlyDictionary<string, Tensor>? ToPlainLoraOfOriginalBase(string adapterName) => null;
 
-    /// <summary>Moves method-specific tensors that are not parameters.</summary>
-    internal virtual void MoveExtraState(Device device)
-    {
-    }
-
-    /// <summary>Moves what unmerge needs (DoRA's cached norms) along with the layer.</summary>
-    internal void MoveUnmergeState(Device device)
-    {
-        foreach (string adapter in _unmergeState.Keys.ToList())
-        {
-            var moved = _unmergeState[adapter].to(device).DetachFromDisposeScope();
-            if (!ReferenceEquals(moved, _unmergeState[adapter]))
-            {
-                _unmergeState[adapter].Dispose();
-                _unmergeState[adapter] = moved;
-            }
-        }
-    }
+    /// <summary>
+    /// Moves the layer's tensors that are not parameters (what unmerge needs, such as DoRA's cached norms) along with
+    /// the layer; methods that keep more override this and call the base.
+    /// </summary>
+    internal virtual void MoveState(Device device) => StoredTensors.MoveAll(_unmergeState, device);
 
     protected override void Dispose(bool disposing)
     {

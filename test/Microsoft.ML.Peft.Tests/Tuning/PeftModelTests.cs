@@ -114,8 +114,7 @@ public sealed class PeftModelTests : IDisposable
         using var model = new TinyMlp();
         model.eval();
         var x = TinyMlp.Input();
-        var randomInit = Lora("lin0", "lin1");
-        randomInit.Initialization = LoraInitialization.Random;
+        var randomInit = RandomLora("lin0", "lin1");
         using var peft = PeftModel.Create(model, randomInit);
         var first = model.call(x);
 
@@ -178,8 +177,7 @@ public sealed class PeftModelTests : IDisposable
         using var model = new TinyMlp();
         model.eval();
         var x = TinyMlp.Input();
-        var config = Lora("lin0", "lin1");
-        config.Initialization = LoraInitialization.Random;
+        var config = RandomLora("lin0", "lin1");
         var peft = PeftModel.Create(model, config);
         var adapted = model.call(x);
 
@@ -198,8 +196,7 @@ public sealed class PeftModelTests : IDisposable
         model.eval();
         var x = TinyMlp.Input();
         var original = model.call(x);
-        var config = Lora("lin0");
-        config.Initialization = LoraInitialization.Random;
+        var config = RandomLora("lin0");
         config.ModulesToSave = new[] { "head" };
         var peft = PeftModel.Create(model, config);
         using (no_grad())
@@ -221,8 +218,7 @@ public sealed class PeftModelTests : IDisposable
         model.eval();
         var x = TinyMlp.Input();
         var original = model.call(x);
-        var config = Lora("lin0");
-        config.Initialization = LoraInitialization.Random;
+        var config = RandomLora("lin0");
         using var peft = PeftModel.Create(model, config);
         peft.MergeAdapter();
 
@@ -331,5 +327,35 @@ public sealed class PeftModelTests : IDisposable
         ModelState.Dispose(original);
     }
 
+    [Fact]
+    public void To_SameDevice_WhileMerged_KeepsOutputsAndUnmergeState()
+    {
+        using var scope = NewDisposeScope();
+        using var model = new TinyMlp();
+        model.eval();
+        var x = TinyMlp.Input();
+        var config = Lora("lin0", "lin1");
+        config.Initialization = LoraInitialization.PiSSA;
+        using var peft = PeftModel.Create(model, config);
+        var unmerged = model.call(x);
+        peft.MergeAdapter();
+
+        peft.To(CPU);
+
+        ModelState.AssertClose(unmerged, model.call(x), 1e-4, "merged output after To");
+        peft.UnmergeAdapter();
+        ModelState.AssertClose(unmerged, model.call(x), 1e-4, "unmerged output after To");
+        peft.SaveAdapter(_directory, convertToOriginalBase: true);
+        Assert.True(File.Exists(Path.Combine(_directory, PeftModel.AdapterWeightsFileName)));
+    }
+
     private static LoraConfig Lora(params string[] targets) => new() { Rank = 4, Alpha = 8, TargetModules = ModuleSelector.FromNames(targets) };
+
+    // Random A and B, so the adapter changes the output from the start.
+    private static LoraConfig RandomLora(params string[] targets)
+    {
+        var config = Lora(targets);
+        config.Initialization = LoraInitialization.Random;
+        return config;
+    }
 }

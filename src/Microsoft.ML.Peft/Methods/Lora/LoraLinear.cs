@@ -124,12 +124,13 @@ internal sealed class LoraLinear : LoraLayer
         return tensors;
     }
 
-    internal override void MoveExtraState(Device device)
+    internal override void MoveState(Device device)
     {
+        base.MoveState(device);
         foreach (string adapter in _initialFactors.Keys.ToList())
         {
             var (a, b) = _initialFactors[adapter];
-            _initialFactors[adapter] = (a.to(device).DetachFromDisposeScope(), b.to(device).DetachFromDisposeScope());
+            _initialFactors[adapter] = (StoredTensors.MoveTo(a, device), StoredTensors.MoveTo(b, device));
         }
     }
 
