@@ -6,11 +6,11 @@ using static TorchSharp.torch;
 
 namespace Microsoft.ML.Peft.Backbones;
 
-/// <summary>Copies a Hugging Face safetensors checkpoint into a module whose parameter names equal the checkpoint keys.</summary>
+/// <summary>Copies a Hugging Face checkpoint into a module whose parameter names equal the checkpoint keys.</summary>
 internal static class CheckpointLoader
 {
     /// <summary>
-    /// Loads every parameter and buffer of <paramref name="module"/> from <paramref name="path"/>. Keys may carry one of
+    /// Loads every parameter and buffer of <paramref name="module"/> from the safetensors file <paramref name="path"/>. Keys may carry one of
     /// <paramref name="prefixes"/> (e.g. <c>bert.</c> in a BertForSequenceClassification checkpoint); checkpoint keys the
     /// module has no use for (heads, <c>position_ids</c>) are ignored.
     /// </summary>
@@ -18,21 +18,28 @@ internal static class CheckpointLoader
     internal static void Load(nn.Module module, string path, params string[] prefixes)
     {
         using var scope = NewDisposeScope();
-        var checkpoint = SafeTensorsFile.Read(path);
+        Load(module, SafeTensorsFile.Read(path), path, prefixes);
+    }
+
+    /// <summary>Loads <paramref name="module"/> from tensors already in memory; <paramref name="source"/> names them in errors.</summary>
+    /// <exception cref="InvalidDataException">A key is missing or has another shape.</exception>
+    internal static void Load(nn.Module module, IReadOnlyDictionary<string, Tensor> checkpoint, string source, params string[] prefixes)
+    {
+        using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         foreach (var (name, target) in module.state_dict())
         {
             string? key = prefixes.Prepend(string.Empty).Select(p => p + name).FirstOrDefault(checkpoint.ContainsKey);
             if (key is null)
             {
-                throw new InvalidDataException($"'{path}' has no tensor '{name}' (also tried the prefixes {string.Join(", ", prefixes.Select(p => $"'{p}'"))}); it does not hold this architecture's weights.");
+                throw new InvalidDataException($"'{source}' has no tensor '{name}' (also tried the prefixes {string.Join(", ", prefixes.Select(p => $"'{p}'"))}); it does not hold this architecture's weights.");
             }
 
             var value = checkpoint[key];
             if (!value.shape.SequenceEqual(target.shape))
             {
                 throw new InvalidDataException(
-                    $"'{path}': tensor '{key}' has shape [{string.Join(", ", value.shape)}] but the model built from config.json expects [{string.Join(", ", target.shape)}].");
+                    $"'{source}': tensor '{key}' has shape [{string.Join(", ", value.shape)}] but the model built from config.json expects [{string.Join(", ", target.shape)}].");
             }
 
             target.copy_(value.to(target.dtype, target.device));

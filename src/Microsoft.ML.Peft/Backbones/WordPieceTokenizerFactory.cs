@@ -7,16 +7,13 @@ using Microsoft.ML.Tokenizers;
 
 namespace Microsoft.ML.Peft.Backbones;
 
-/// <summary>Creates Microsoft.ML.Tokenizers' WordPiece <see cref="BertTokenizer"/> from a Hugging Face model folder.</summary>
+/// <summary>Creates Microsoft.ML.Tokenizers' WordPiece <see cref="BertTokenizer"/> from a Hugging Face model folder's files.</summary>
 internal static class WordPieceTokenizerFactory
 {
     internal const string VocabFileName = "vocab.txt";
     internal const string TokenizerConfigFileName = "tokenizer_config.json";
 
-    /// <summary>
-    /// Reads <c>vocab.txt</c> (LF or CRLF) and honours <c>do_lower_case</c>, <c>strip_accents</c> (which, as in
-    /// Hugging Face, follows <c>do_lower_case</c> when null) and <c>tokenize_chinese_chars</c> from <c>tokenizer_config.json</c>.
-    /// </summary>
+    /// <summary>Reads the tokenizer files of <paramref name="directory"/>; see <see cref="Create(IReadOnlyDictionary{string, byte[]}, string)"/>.</summary>
     /// <exception cref="FileNotFoundException"><c>vocab.txt</c> is missing.</exception>
     /// <exception cref="InvalidDataException"><c>tokenizer_config.json</c> is malformed.</exception>
     internal static BertTokenizer Create(string directory)
@@ -27,27 +24,51 @@ internal static class WordPieceTokenizerFactory
             throw new FileNotFoundException($"The model folder '{directory}' has no {VocabFileName}, which a WordPiece (BERT) tokenizer needs.", vocabPath);
         }
 
-        bool lowerCase = true;
-        bool? stripAccents = null;
-        bool chinese = true;
+        var files = new Dictionary<string, byte[]> { [VocabFileName] = File.ReadAllBytes(vocabPath) };
         string configPath = Path.Combine(directory, TokenizerConfigFileName);
         if (File.Exists(configPath))
         {
+            files[TokenizerConfigFileName] = File.ReadAllBytes(configPath);
+        }
+
+        return Create(files, directory);
+    }
+
+    /// <summary>
+    /// Builds the tokenizer from <c>vocab.txt</c> (LF or CRLF) and honours <c>do_lower_case</c>, <c>strip_accents</c> (which, as in
+    /// Hugging Face, follows <c>do_lower_case</c> when null) and <c>tokenize_chinese_chars</c> from <c>tokenizer_config.json</c> when present.
+    /// </summary>
+    /// <param name="files">File name to content.</param>
+    /// <param name="source">Where the files came from, for error messages.</param>
+    /// <exception cref="FileNotFoundException"><c>vocab.txt</c> is missing.</exception>
+    /// <exception cref="InvalidDataException"><c>tokenizer_config.json</c> is malformed.</exception>
+    internal static BertTokenizer Create(IReadOnlyDictionary<string, byte[]> files, string source)
+    {
+        if (!files.TryGetValue(VocabFileName, out var vocabBytes))
+        {
+            throw new FileNotFoundException($"'{source}' has no {VocabFileName}, which a WordPiece (BERT) tokenizer needs.", Path.Combine(source, VocabFileName));
+        }
+
+        bool lowerCase = true;
+        bool? stripAccents = null;
+        bool chinese = true;
+        if (files.TryGetValue(TokenizerConfigFileName, out var configBytes))
+        {
             try
             {
-                var json = JsonNode.Parse(File.ReadAllText(configPath)) as JsonObject
-                    ?? throw new InvalidDataException($"'{configPath}' must hold a JSON object.");
+                var json = JsonNode.Parse(configBytes) as JsonObject
+                    ?? throw new InvalidDataException($"'{Path.Combine(source, TokenizerConfigFileName)}' must hold a JSON object.");
                 lowerCase = json["do_lower_case"] is null || JsonValues.Bool(json["do_lower_case"], "do_lower_case");
                 stripAccents = json["strip_accents"] is null ? null : JsonValues.Bool(json["strip_accents"], "strip_accents");
                 chinese = json["tokenize_chinese_chars"] is null || JsonValues.Bool(json["tokenize_chinese_chars"], "tokenize_chinese_chars");
             }
             catch (Exception ex) when (ex is JsonException or FormatException)
             {
-                throw new InvalidDataException($"'{configPath}': {ex.Message}", ex);
+                throw new InvalidDataException($"'{Path.Combine(source, TokenizerConfigFileName)}': {ex.Message}", ex);
             }
         }
 
-        using var vocab = File.OpenRead(vocabPath);
+        using var vocab = new MemoryStream(vocabBytes, writable: false);
         return BertTokenizer.Create(vocab, new BertOptions
         {
             LowerCaseBeforeTokenization = lowerCase,

@@ -1,6 +1,5 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.ML.Peft.Formats;
 
@@ -19,30 +18,20 @@ internal sealed record BertConfig(
     double HiddenDropout,
     double AttentionDropout,
     string HiddenAct,
-    int PadTokenId)
+    int PadTokenId,
+    double? ClassifierDropout = null)
 {
     private static readonly string[] s_supportedActivations = { "gelu", "relu", "gelu_new" };
 
     /// <summary>Reads <c>config.json</c>; every missing or malformed field is named in the error.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is not a BERT configuration this encoder can build.</exception>
-    internal static BertConfig Read(string path)
+    internal static BertConfig Read(string path) => FromJson(ModelConfigJson.Read(path), path);
+
+    /// <summary>Builds the configuration from a parsed <c>config.json</c>; <paramref name="source"/> names it in errors.</summary>
+    /// <exception cref="InvalidDataException">A field is missing, malformed or unsupported.</exception>
+    internal static BertConfig FromJson(JsonObject json, string source)
     {
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"The model configuration '{path}' does not exist.", path);
-        }
-
-        JsonObject json;
-        try
-        {
-            json = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"'{path}' must hold a JSON object.");
-        }
-        catch (JsonException ex)
-        {
-            throw new InvalidDataException($"'{path}' is not valid JSON: {ex.Message}", ex);
-        }
-
         try
         {
             var config = new BertConfig(
@@ -57,13 +46,14 @@ internal sealed record BertConfig(
                 json["hidden_dropout_prob"] is null ? 0.1 : JsonValues.Number(json["hidden_dropout_prob"], "hidden_dropout_prob"),
                 json["attention_probs_dropout_prob"] is null ? 0.1 : JsonValues.Number(json["attention_probs_dropout_prob"], "attention_probs_dropout_prob"),
                 JsonValues.OptionalString(json["hidden_act"], "hidden_act") ?? "gelu",
-                json["pad_token_id"] is null ? 0 : JsonValues.Int(json["pad_token_id"], "pad_token_id"));
+                json["pad_token_id"] is null ? 0 : JsonValues.Int(json["pad_token_id"], "pad_token_id"),
+                json["classifier_dropout"] is null ? null : JsonValues.Number(json["classifier_dropout"], "classifier_dropout"));
             config.Validate();
             return config;
         }
         catch (FormatException ex)
         {
-            throw new InvalidDataException($"'{path}': {ex.Message}", ex);
+            throw new InvalidDataException($"'{source}': {ex.Message}", ex);
         }
     }
 

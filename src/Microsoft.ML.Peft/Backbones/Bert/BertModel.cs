@@ -13,7 +13,7 @@ namespace Microsoft.ML.Peft.Backbones.Bert;
 /// so checkpoints load by name and PEFT target names such as <c>query</c>/<c>value</c> apply unchanged.
 /// Sub-modules are invoked with <c>call</c> so PEFT layers attached by hooks take part.
 /// </summary>
-internal sealed class BertModel : nn.Module<Tensor, Tensor, Tensor, Tensor>
+internal sealed class BertModel : TextEncoder
 {
     [ComponentName(Name = "embeddings")]
     private readonly BertEmbeddings _embeddings;
@@ -33,6 +33,12 @@ internal sealed class BertModel : nn.Module<Tensor, Tensor, Tensor, Tensor>
     }
 
     internal BertConfig Config { get; }
+
+    internal override int HiddenSize => Config.HiddenSize;
+
+    internal override int MaxSequenceLength => Config.MaxPositionEmbeddings;
+
+    internal override double HeadDropout => Config.ClassifierDropout ?? Config.HiddenDropout;
 
     /// <summary>Last hidden states (batch, time, hidden) for token ids, token type ids and a 1/0 attention mask, all (batch, time).</summary>
     public override Tensor forward(Tensor inputIds, Tensor tokenTypeIds, Tensor attentionMask)

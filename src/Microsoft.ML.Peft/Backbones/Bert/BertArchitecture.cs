@@ -1,0 +1,43 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+using System.Text.Json.Nodes;
+
+namespace Microsoft.ML.Peft.Backbones.Bert;
+
+/// <summary>BERT and its same-named relatives (MiniLM, PubMedBERT, BioBERT): WordPiece, <c>[CLS] a [SEP] b [SEP]</c>.</summary>
+internal sealed class BertArchitecture : TextArchitecture
+{
+    internal static readonly BertArchitecture Instance = new();
+
+    private BertArchitecture()
+    {
+    }
+
+    internal override string ModelType => "bert";
+
+    internal override IReadOnlyList<string> CheckpointPrefixes { get; } = new[] { "bert." };
+
+    internal override IReadOnlyList<string> DefaultTargetModules { get; } = new[] { "query", "value" };
+
+    internal override IReadOnlyList<string> SequenceClassifierHeadModules { get; } = new[] { "classifier" };
+
+    internal override string SequenceClassifierClassName => "BertForSequenceClassification";
+
+    internal override IReadOnlyList<string> RequiredTokenizerFiles { get; } = new[] { WordPieceTokenizerFactory.VocabFileName };
+
+    internal override IReadOnlyList<string> OptionalTokenizerFiles { get; } = new[] { WordPieceTokenizerFactory.TokenizerConfigFileName };
+
+    internal override EncoderShape ReadShape(JsonObject config, string source)
+    {
+        var bert = BertConfig.FromJson(config, source);
+        return new EncoderShape(bert.HiddenSize, bert.NumHiddenLayers, bert.MaxPositionEmbeddings);
+    }
+
+    internal override TextEncoder CreateEncoder(JsonObject config, string source) => new BertModel(BertConfig.FromJson(config, source));
+
+    internal override TextTokenizer CreateTokenizer(IReadOnlyDictionary<string, byte[]> files, int maxLength) =>
+        TextTokenizer.ForBert(WordPieceTokenizerFactory.Create(files, "tokenizer files"), maxLength, files);
+
+    internal override SequenceClassifierModel CreateSequenceClassifier(TextEncoder encoder, int labelCount) =>
+        new BertForSequenceClassification((BertModel)encoder, labelCount);
+}

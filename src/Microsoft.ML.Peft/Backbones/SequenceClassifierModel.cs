@@ -1,0 +1,25 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Peft.Backbones;
+
+/// <summary>
+/// An encoder with a sequence-classification head, laid out and named as the architecture's Hugging Face
+/// <c>XxxForSequenceClassification</c> (encoder under <c>bert.</c>/<c>roberta.</c>/<c>distilbert.</c>, head beside it), so an
+/// adapter saved from a <see cref="PeftModel"/> over it carries the key names Python PEFT expects.
+/// Input: token ids, token type ids, attention mask (batch, time); output: logits (batch, labels).
+/// </summary>
+internal abstract class SequenceClassifierModel : nn.Module<Tensor, Tensor, Tensor, Tensor>
+{
+    protected SequenceClassifierModel(string name)
+        : base(name)
+    {
+    }
+
+    /// <summary>The pretrained encoder inside the model.</summary>
+    internal abstract TextEncoder Encoder { get; }
+
+    /// <summary>Number of classes the head scores.</summary>
+    internal abstract int LabelCount { get; }
+}

@@ -1,0 +1,51 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+using System.Text.Json.Nodes;
+
+namespace Microsoft.ML.Peft.Backbones;
+
+/// <summary>
+/// One family of pretrained text encoders (a Hugging Face <c>model_type</c>): how to build its encoder from <c>config.json</c>,
+/// its tokenizer from the model folder, its task heads with Hugging Face's names, and the module names PEFT targets by default.
+/// </summary>
+internal abstract class TextArchitecture
+{
+    /// <summary>The <c>model_type</c> of <c>config.json</c>, e.g. <c>bert</c>.</summary>
+    internal abstract string ModelType { get; }
+
+    /// <summary>Prefixes the encoder's keys may carry in a task checkpoint (e.g. <c>bert.</c>).</summary>
+    internal abstract IReadOnlyList<string> CheckpointPrefixes { get; }
+
+    /// <summary>
+    /// Default LoRA targets, as PEFT's <c>TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING</c> for this model type,
+    /// so a default adapter trained here is the one Python PEFT would create.
+    /// </summary>
+    internal abstract IReadOnlyList<string> DefaultTargetModules { get; }
+
+    /// <summary>The sequence-classification head's module names, trained in full and saved under <c>modules_to_save</c>.</summary>
+    internal abstract IReadOnlyList<string> SequenceClassifierHeadModules { get; }
+
+    /// <summary>Hugging Face's class name of the sequence classifier, written into exported configurations.</summary>
+    internal abstract string SequenceClassifierClassName { get; }
+
+    /// <summary>Files of a model folder the tokenizer needs; a folder missing one is refused by name.</summary>
+    internal abstract IReadOnlyList<string> RequiredTokenizerFiles { get; }
+
+    /// <summary>Files of a model folder the tokenizer reads when present (e.g. <c>tokenizer_config.json</c>).</summary>
+    internal abstract IReadOnlyList<string> OptionalTokenizerFiles { get; }
+
+    /// <summary>Reads the shape of the encoder from <c>config.json</c>, validating every field it needs.</summary>
+    /// <exception cref="InvalidDataException">The configuration is malformed or unsupported; <paramref name="source"/> is named.</exception>
+    internal abstract EncoderShape ReadShape(JsonObject config, string source);
+
+    /// <summary>Builds an encoder with freshly initialised weights from <c>config.json</c>.</summary>
+    /// <exception cref="InvalidDataException">The configuration is malformed or unsupported; <paramref name="source"/> is named.</exception>
+    internal abstract TextEncoder CreateEncoder(JsonObject config, string source);
+
+    /// <summary>Builds the tokenizer from files (name to bytes) of a model folder.</summary>
+    /// <exception cref="InvalidDataException">A file is malformed.</exception>
+    internal abstract TextTokenizer CreateTokenizer(IReadOnlyDictionary<string, byte[]> files, int maxLength);
+
+    /// <summary>Wraps <paramref name="encoder"/> with a new, randomly initialised sequence-classification head.</summary>
+    internal abstract SequenceClassifierModel CreateSequenceClassifier(TextEncoder encoder, int labelCount);
+}
