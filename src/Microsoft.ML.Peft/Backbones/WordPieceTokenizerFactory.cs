@@ -69,11 +69,26 @@ internal static class WordPieceTokenizerFactory
         }
 
         using var vocab = new MemoryStream(vocabBytes, writable: false);
+        return Create(vocab, lowerCase, stripAccents, chinese);
+    }
+
+    /// <summary>
+    /// Creates the tokenizer from the contents of a <c>vocab.txt</c> (LF or CRLF), for vocabularies that are not files,
+    /// such as a resource shipped beside an ONNX model. The options mean what the <c>tokenizer_config.json</c> fields of
+    /// the same names mean; the defaults are Hugging Face's.
+    /// </summary>
+    /// <param name="vocab">One token per line, the line number being the id; read to its end, not closed.</param>
+    /// <param name="lowerCase"><c>do_lower_case</c>.</param>
+    /// <param name="stripAccents"><c>strip_accents</c>; null follows <paramref name="lowerCase"/>, as in Hugging Face.</param>
+    /// <param name="tokenizeChineseChars"><c>tokenize_chinese_chars</c>.</param>
+    internal static BertTokenizer Create(Stream vocab, bool lowerCase = true, bool? stripAccents = null, bool tokenizeChineseChars = true)
+    {
+        ArgumentNullException.ThrowIfNull(vocab);
         return BertTokenizer.Create(vocab, new BertOptions
         {
             LowerCaseBeforeTokenization = lowerCase,
             RemoveNonSpacingMarks = stripAccents ?? lowerCase,
-            IndividuallyTokenizeCjk = chinese,
+            IndividuallyTokenizeCjk = tokenizeChineseChars,
         });
     }
 }
