@@ -22,13 +22,23 @@ internal static class CheckpointLoader
     }
 
     /// <summary>Loads <paramref name="module"/> from tensors already in memory; <paramref name="source"/> names them in errors.</summary>
+    /// <param name="module">The module to fill.</param>
+    /// <param name="checkpoint">The tensors by checkpoint key.</param>
+    /// <param name="source">Where they came from, for messages.</param>
+    /// <param name="prefixes">Prefixes the keys may carry.</param>
+    /// <param name="absentModules">Modules the source is known not to hold (their parameters keep their initial values).</param>
     /// <exception cref="InvalidDataException">A key is missing or has another shape.</exception>
-    internal static void Load(nn.Module module, IReadOnlyDictionary<string, Tensor> checkpoint, string source, params string[] prefixes)
+    internal static void Load(nn.Module module, IReadOnlyDictionary<string, Tensor> checkpoint, string source, string[] prefixes, IReadOnlyCollection<string>? absentModules = null)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         foreach (var (name, target) in module.state_dict())
         {
+            if (absentModules is not null && absentModules.Any(m => name.StartsWith(m + ".", StringComparison.Ordinal)))
+            {
+                continue;
+            }
+
             string? key = prefixes.Prepend(string.Empty).Select(p => p + name).FirstOrDefault(checkpoint.ContainsKey);
             if (key is null)
             {

@@ -24,9 +24,12 @@ internal abstract class EncoderWeights
     /// Tensors already in memory (an ONNX import, which cannot be re-read cheaply). They are detached from every dispose
     /// scope and live as long as the <see cref="PretrainedModel"/>.
     /// </summary>
-    internal sealed class InMemory(IReadOnlyDictionary<string, Tensor> tensors, string source) : EncoderWeights
+    /// <param name="tensors">The weights by Hugging Face key.</param>
+    /// <param name="source">Where they came from, for messages.</param>
+    /// <param name="absentModules">Modules the source does not hold (e.g. a pooler an export dropped); they keep their initial values.</param>
+    internal sealed class InMemory(IReadOnlyDictionary<string, Tensor> tensors, string source, IReadOnlyCollection<string> absentModules) : EncoderWeights
     {
         internal override void LoadInto(TextEncoder encoder, IReadOnlyList<string> prefixes) =>
-            CheckpointLoader.Load(encoder, tensors, source, prefixes.ToArray());
+            CheckpointLoader.Load(encoder, tensors, source, prefixes.ToArray(), absentModules);
     }
 }

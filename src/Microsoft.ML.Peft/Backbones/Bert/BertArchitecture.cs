@@ -19,7 +19,7 @@ internal sealed class BertArchitecture : TextArchitecture
 
     internal override IReadOnlyList<string> DefaultTargetModules { get; } = new[] { "query", "value" };
 
-    internal override IReadOnlyList<string> SequenceClassifierHeadModules { get; } = new[] { "classifier" };
+    internal override IReadOnlyList<string> SequenceClassifierHeadModules { get; } = new[] { "classifier", "score" };
 
     internal override string SequenceClassifierClassName => "BertForSequenceClassification";
 

@@ -57,6 +57,25 @@ internal sealed record BertConfig(
         }
     }
 
+    /// <summary>The configuration as Hugging Face's <c>config.json</c> fields (for a model recovered from another format).</summary>
+    internal JsonObject ToJson() => new()
+    {
+        ["model_type"] = "bert",
+        ["vocab_size"] = VocabSize,
+        ["hidden_size"] = HiddenSize,
+        ["num_hidden_layers"] = NumHiddenLayers,
+        ["num_attention_heads"] = NumAttentionHeads,
+        ["intermediate_size"] = IntermediateSize,
+        ["max_position_embeddings"] = MaxPositionEmbeddings,
+        ["type_vocab_size"] = TypeVocabSize,
+        ["layer_norm_eps"] = LayerNormEps,
+        ["hidden_dropout_prob"] = HiddenDropout,
+        ["attention_probs_dropout_prob"] = AttentionDropout,
+        ["hidden_act"] = HiddenAct,
+        ["pad_token_id"] = PadTokenId,
+        ["classifier_dropout"] = ClassifierDropout,
+    };
+
     private void Validate()
     {
         if (HiddenSize <= 0 || NumAttentionHeads <= 0 || HiddenSize % NumAttentionHeads != 0)

@@ -1,0 +1,23 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+using Microsoft.ML.Peft.Persistence;
+
+namespace Microsoft.ML.Peft;
+
+/// <summary>
+/// Entry point of the PEFT estimators and of pipeline persistence, reached with <c>mlContext.Peft()</c>. Task estimators are
+/// extension methods on this catalog (e.g. <see cref="TextClassificationCatalog.LoraTextClassifier(PeftCatalog, LoraTextClassifierOptions)"/>).
+/// </summary>
+public sealed class PeftCatalog
+{
+    internal PeftCatalog(MLContext context)
+    {
+        Context = context;
+        Model = new PeftModelOperationsCatalog(context);
+    }
+
+    /// <summary>Saving and loading whole pipelines that contain PEFT transformers.</summary>
+    public PeftModelOperationsCatalog Model { get; }
+
+    internal MLContext Context { get; }
+}

@@ -1,0 +1,84 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+using Microsoft.ML.Peft.Text;
+using Microsoft.ML.Peft.Text.TextClassification;
+
+namespace Microsoft.ML.Peft;
+
+/// <summary>
+/// Fine-tunes a pretrained text encoder for classification with a parameter-efficient method (LoRA by default): only the
+/// adapter and a new classification head are trained, the encoder's weights stay frozen. Create it with
+/// <c>mlContext.Peft().LoraTextClassifier(...)</c>.
+/// </summary>
+/// <remarks>
+/// <para>Input: a text column (and optionally a second text column for sentence pairs) and a key-typed label column.</para>
+/// <para>Output: <c>Score</c>, a vector of class probabilities, and <c>PredictedLabel</c>, a key with the label's key values.</para>
+/// <para>Training runs on the CPU, or on CUDA when <c>MLContext.GpuDeviceId</c> is set and the application references a TorchSharp
+/// CUDA runtime package. It is reproducible for a given <c>MLContext</c> seed on the CPU.</para>
+/// </remarks>
+public sealed class LoraTextClassificationEstimator : IEstimator<LoraTextClassificationTransformer>
+{
+    private readonly MLContext _context;
+    private readonly LoraTextClassifierOptions _options;
+    private readonly TextClassifierColumns _columns;
+
+    internal LoraTextClassificationEstimator(MLContext context, LoraTextClassifierOptions options)
+    {
+        _context = context;
+        _options = options;
+        TextClassifierOptionsValidator.Validate(options);
+        _columns = new TextClassifierColumns(options.TextColumnName, options.SecondTextColumnName, options.ScoreColumnName, options.PredictedLabelColumnName);
+    }
+
+    /// <summary>The input shape plus <c>Score</c> and <c>PredictedLabel</c>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A column is missing or has the wrong type; the message names it.</exception>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        CheckText(inputSchema, "Text", _columns.TextColumn);
+        if (_columns.SecondTextColumn is { } second)
+        {
+            CheckText(inputSchema, "Second text", second);
+        }
+
+        var label = Find(inputSchema, "Label", _options.LabelColumnName);
+        if (!label.IsKey)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(inputSchema),
+                $"Schema mismatch for label column '{label.Name}': expected Key, got {label.ItemType}. Add mlContext.Transforms.Conversion.MapValueToKey(\"{label.Name}\") before the estimator.");
+        }
+
+        bool hasKeyValues = label.Annotations.TryFindColumn("KeyValues", out _);
+        return TextClassifierOutputShape.Create(_context, inputSchema, _columns, hasKeyValues);
+    }
+
+    /// <summary>Trains the adapter and head on <paramref name="input"/> and returns the trained classifier.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A column is missing or has the wrong type.</exception>
+    /// <exception cref="InvalidOperationException">The data is empty, a text is empty, or a label is missing (key 0); the message names the row.</exception>
+    /// <exception cref="OperationCanceledException">The options' cancellation token was cancelled.</exception>
+    public LoraTextClassificationTransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return TextClassifierTrainer.Train(_context, _options, _columns, input);
+    }
+
+    private static SchemaShape.Column Find(SchemaShape schema, string role, string name) =>
+        schema.TryFindColumn(name, out var column)
+            ? column
+            : throw new ArgumentOutOfRangeException(
+                nameof(schema),
+                $"{role} column '{name}' not found. The data has the columns: {string.Join(", ", schema.Select(c => $"'{c.Name}'"))}. Set the {role.ToLowerInvariant()} column name option to one of them.");
+
+    private static void CheckText(SchemaShape schema, string role, string name)
+    {
+        var column = Find(schema, role, name);
+        if (column.Kind != SchemaShape.Column.VectorKind.Scalar || column.ItemType is not Microsoft.ML.Data.TextDataViewType)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(schema),
+                $"Schema mismatch for {role.ToLowerInvariant()} column '{name}': expected String, got {(column.Kind == SchemaShape.Column.VectorKind.Scalar ? string.Empty : "vector of ")}{column.ItemType}. "
+                + "Convert it to text first, e.g. with mlContext.Transforms.Conversion.ConvertType or a custom mapping.");
+        }
+    }
+}

@@ -1,0 +1,88 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+using Microsoft.ML.Data;
+
+namespace Microsoft.ML.Peft.Text.TextClassification;
+
+/// <summary>The rows of a training or validation set, read once: texts (and second texts) with zero-based class indices.</summary>
+internal sealed class TextClassificationRows
+{
+    private TextClassificationRows(string[] texts, string[]? secondTexts, int[] labels)
+    {
+        Texts = texts;
+        SecondTexts = secondTexts;
+        Labels = labels;
+    }
+
+    internal string[] Texts { get; }
+
+    internal string[]? SecondTexts { get; }
+
+    internal int[] Labels { get; }
+
+    internal int Count => Texts.Length;
+
+    /// <summary>
+    /// Reads every row. Empty texts and missing labels (key 0: a value that was not in the key dictionary) are refused with
+    /// the row number, because training on them would silently teach the model nothing or the wrong class.
+    /// </summary>
+    /// <param name="data">The data view; its schema was checked already.</param>
+    /// <param name="role">"training" or "validation", for messages.</param>
+    internal static TextClassificationRows Read(IDataView data, string textColumn, string? secondTextColumn, string labelColumn, string role)
+    {
+        var text = data.Schema[textColumn];
+        var second = secondTextColumn is null ? (DataViewSchema.Column?)null : data.Schema[secondTextColumn];
+        var label = data.Schema[labelColumn];
+        var columns = second is { } s ? new[] { text, s, label } : new[] { text, label };
+        var texts = new List<string>();
+        var seconds = second is null ? null : new List<string>();
+        var labels = new List<int>();
+        using (var cursor = data.GetRowCursor(columns))
+        {
+            var getText = cursor.GetGetter<ReadOnlyMemory<char>>(text);
+            var getSecond = second is { } c ? cursor.GetGetter<ReadOnlyMemory<char>>(c) : null;
+            var getLabel = cursor.GetGetter<uint>(label);
+            ReadOnlyMemory<char> value = default;
+            uint key = 0;
+            while (cursor.MoveNext())
+            {
+                long row = cursor.Position;
+                getText(ref value);
+                texts.Add(RequireText(value, textColumn, row, role));
+                if (getSecond is not null)
+                {
+                    getSecond(ref value);
+                    seconds!.Add(RequireText(value, secondTextColumn!, row, role));
+                }
+
+                getLabel(ref key);
+                if (key == 0)
+                {
+                    throw new InvalidOperationException(
+                        $"Row {row} of the {role} data has a missing value in label column '{labelColumn}' (key 0): its label was not in the key dictionary or was empty. "
+                        + "Remove such rows (e.g. mlContext.Data.FilterRowsByMissingValues) or build the key dictionary from data that contains every label.");
+                }
+
+                labels.Add((int)key - 1);
+            }
+        }
+
+        if (texts.Count == 0)
+        {
+            throw new InvalidOperationException($"The {role} data has no rows; a classifier needs labelled examples.");
+        }
+
+        return new TextClassificationRows(texts.ToArray(), seconds?.ToArray(), labels.ToArray());
+    }
+
+    private static string RequireText(ReadOnlyMemory<char> value, string column, long row, string role)
+    {
+        if (value.Span.IsWhiteSpace())
+        {
+            throw new InvalidOperationException(
+                $"Row {row} of the {role} data has an empty text in column '{column}'. Remove empty rows before training (e.g. mlContext.Data.FilterByCustomPredicate).");
+        }
+
+        return value.ToString();
+    }
+}

@@ -1,0 +1,85 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+using Microsoft.ML.Peft.Backbones;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Peft.Text.TextClassification;
+
+/// <summary>
+/// A trained (or loaded) classifier: the <see cref="PeftModel"/> over the sequence-classification network, its tokenizer and
+/// device. Scores texts in length-sorted batches with dynamic padding. Thread-safe: scoring is serialised, because one
+/// network on one device gains nothing from concurrent forward passes.
+/// </summary>
+internal sealed class TextClassifierNetwork : IDisposable
+{
+    private readonly object _gate = new();
+
+    internal TextClassifierNetwork(PeftModel peft, SequenceClassifierModel network, TextTokenizer tokenizer, Device device)
+    {
+        Peft = peft;
+        Network = network;
+        Tokenizer = tokenizer;
+        Device = device;
+    }
+
+    internal PeftModel Peft { get; }
+
+    internal SequenceClassifierModel Network { get; }
+
+    internal TextTokenizer Tokenizer { get; }
+
+    internal Device Device { get; }
+
+    internal int LabelCount => Network.LabelCount;
+
+    /// <summary>Pads encoded rows to the longest among them and moves them to the device as (ids, token types, mask).</summary>
+    internal static (Tensor Ids, Tensor Types, Tensor Mask) Collate(IReadOnlyList<EncodedText> rows, long padId, Device device)
+    {
+        int time = rows.Max(r => r.Length);
+        var ids = new long[rows.Count * time];
+        var types = new long[rows.Count * time];
+        var mask = new long[rows.Count * time];
+        Array.Fill(ids, padId);
+        for (int i = 0; i < rows.Count; i++)
+        {
+            rows[i].InputIds.CopyTo(ids, i * time);
+            rows[i].TokenTypeIds.CopyTo(types, i * time);
+            Array.Fill(mask, 1L, i * time, rows[i].Length);
+        }
+
+        long[] shape = { rows.Count, time };
+        return (tensor(ids, shape).to(device), tensor(types, shape).to(device), tensor(mask, shape).to(device));
+    }
+
+    /// <summary>Class probabilities of each encoded row, in the given order.</summary>
+    internal float[][] Score(IReadOnlyList<EncodedText> rows, int batchSize)
+    {
+        var result = new float[rows.Count][];
+        var order = Enumerable.Range(0, rows.Count).OrderBy(i => rows[i].Length).ToArray();
+        lock (_gate)
+        {
+            Network.eval();
+            using var noGrad = no_grad();
+            for (int start = 0; start < order.Length; start += batchSize)
+            {
+                using var scope = NewDisposeScope();
+                var batch = order.Skip(start).Take(batchSize).ToArray();
+                var (ids, types, mask) = Collate(batch.Select(i => rows[i]).ToList(), Tokenizer.Layout.PadId, Device);
+                var probabilities = nn.functional.softmax(Network.call(ids, types, mask), 1).to(ScalarType.Float32).cpu().data<float>().ToArray();
+                for (int b = 0; b < batch.Length; b++)
+                {
+                    result[batch[b]] = probabilities.AsSpan(b * LabelCount, LabelCount).ToArray();
+                }
+            }
+        }
+
+        return result;
+    }
+
+    public void Dispose()
+    {
+        Peft.Dispose();
+        Network.Dispose();
+    }
+}

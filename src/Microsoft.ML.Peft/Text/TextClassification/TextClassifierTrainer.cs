@@ -1,0 +1,164 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+using Microsoft.ML.Data;
+using Microsoft.ML.Peft.Backbones;
+using Microsoft.ML.Peft.Training;
+using Microsoft.ML.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Peft.Text.TextClassification;
+
+/// <summary>
+/// What <see cref="LoraTextClassificationEstimator.Fit"/> does: read and tokenize the rows, build the network with the PEFT
+/// method injected, hand the loop to <see cref="PeftTrainingEngine"/>, and wrap the result in a transformer.
+/// </summary>
+internal static class TextClassifierTrainer
+{
+    private const string LogName = "LoraTextClassifier";
+
+    internal static LoraTextClassificationTransformer Train(MLContext context, LoraTextClassifierOptions options, TextClassifierColumns columns, IDataView input)
+    {
+        var backbone = options.Backbone!;
+        columns.CheckInput(input.Schema);
+        var labelColumn = SchemaErrors.FindLabelKey(input.Schema, options.LabelColumnName);
+        int labelCount = (int)((KeyDataViewType)labelColumn.Type).Count;
+        var keyValues = LabelKeyValues.FromColumn(labelColumn);
+        var training = TextClassificationRows.Read(input, columns.TextColumn, columns.SecondTextColumn, options.LabelColumnName, "training");
+        var validation = options.ValidationSet is { } validationSet ? ReadValidation(validationSet, columns, options.LabelColumnName, labelCount) : null;
+
+        using var log = ChannelLog.Start(context, LogName);
+        var device = DeviceSelector.Select(context, log.Warning);
+        var tokenizer = backbone.CreateTokenizer(options.MaxSequenceLength);
+        var encoded = Encode(training, tokenizer);
+        int truncated = encoded.Count(e => e.Truncated);
+        if (truncated > 0)
+        {
+            log.Warning($"{truncated} of {encoded.Length} training rows were longer than {tokenizer.MaxLength} tokens and were truncated.");
+        }
+
+        var encodedValidation = validation is null ? null : Encode(validation, tokenizer);
+        var network = backbone.Architecture.CreateSequenceClassifier(backbone.CreateEncoder(), labelCount);
+        PeftModel? peft = null;
+        try
+        {
+            peft = PeftModel.Create(network, MethodConfig(options.Method, backbone));
+            peft.To(device);
+            var report = peft.GetTrainableParameterReport();
+            log.Info($"{backbone}: {report}");
+
+            var job = new TrainingJob
+            {
+                Model = network,
+                TrainableParameters = peft.NamedTrainableParameters(),
+                ExampleLengths = encoded.Select(e => e.Length).ToArray(),
+                ComputeLoss = (indices, dev) =>
+                {
+                    var (ids, types, mask) = TextClassifierNetwork.Collate(indices.Select(i => encoded[i]).ToList(), tokenizer.Layout.PadId, dev);
+                    using var target = tensor(indices.Select(i => (long)training.Labels[i]).ToArray(), device: dev);
+                    return nn.functional.cross_entropy(network.call(ids, types, mask), target);
+                },
+                Validation = encodedValidation is null
+                    ? null
+                    : new ValidationEvaluator("accuracy", HigherIsBetter: true, () => Accuracy(peft, network, tokenizer, device, encodedValidation, validation!.Labels, options.PredictionBatchSize)),
+            };
+            var settings = new TrainingSettings
+            {
+                Epochs = options.Epochs,
+                BatchSize = options.BatchSize,
+                LearningRate = options.LearningRate,
+                WeightDecay = options.WeightDecay,
+                WarmupFraction = options.WarmupFraction,
+                MaxGradNorm = options.MaxGradientNorm,
+                EarlyStoppingPatience = options.EarlyStoppingPatience,
+                CheckpointDirectory = options.CheckpointDirectory,
+                CheckpointEverySteps = options.CheckpointEverySteps,
+                Seed = ((IHostEnvironment)context).Register(LogName).Rand.Next(),
+            };
+            var result = PeftTrainingEngine.Train(job, settings, device, options.Progress, log, options.CancellationToken);
+
+            if (options.MergeAdapterForPrediction && !peft.IsMerged)
+            {
+                peft.MergeAdapter();
+            }
+
+            network.eval();
+            var info = new TextClassifierTrainingInfo
+            {
+                TrainingRows = training.Count,
+                TruncatedTrainingRows = truncated,
+                TrainableParameters = report.TrainableParameters,
+                TotalParameters = report.TotalParameters,
+                Steps = result.Steps,
+                EpochsRun = result.EpochsCompleted,
+                ValidationAccuracy = result.MetricHistory,
+                BestEpoch = result.RestoredBestEpoch ? result.BestEpoch : null,
+                StoppedEarly = result.StoppedEarly,
+                Elapsed = result.Elapsed,
+            };
+            return new LoraTextClassificationTransformer(
+                new TextClassifierNetwork(peft, network, tokenizer, device), columns, keyValues, BackboneReference.Of(backbone), options.PredictionBatchSize, info);
+        }
+        catch
+        {
+            peft?.Dispose();
+            network.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The user's method (default LoRA) completed for this task: the architecture's default targets when none are set, the
+    /// head in <c>modules_to_save</c>, <c>task_type</c> SEQ_CLS and the backbone as <c>base_model_name_or_path</c>.
+    /// </summary>
+    internal static PeftConfig MethodConfig(PeftConfig? method, PretrainedModel backbone)
+    {
+        var config = method?.Clone() ?? new LoraConfig
+        {
+            Rank = LoraTextClassifierOptions.Defaults.Rank,
+            Alpha = LoraTextClassifierOptions.Defaults.Alpha,
+            Dropout = 0.1,
+        };
+        config.TargetModules ??= ModuleSelector.FromNames(backbone.Architecture.DefaultTargetModules.ToArray());
+        config.ModulesToSave = (config.ModulesToSave ?? Array.Empty<string>())
+            .Union(backbone.Architecture.SequenceClassifierHeadModules)
+            .Union(backbone.UntrainedModules)
+            .ToList();
+        config.TaskType ??= "SEQ_CLS";
+        config.BaseModelNameOrPath ??= backbone.Source;
+        return config;
+    }
+
+    private static EncodedText[] Encode(TextClassificationRows rows, TextTokenizer tokenizer) =>
+        Enumerable.Range(0, rows.Count).Select(i => tokenizer.Encode(rows.Texts[i], rows.SecondTexts?[i])).ToArray();
+
+    private static TextClassificationRows ReadValidation(IDataView data, TextClassifierColumns columns, string labelColumnName, int labelCount)
+    {
+        columns.CheckInput(data.Schema);
+        var label = SchemaErrors.FindLabelKey(data.Schema, labelColumnName);
+        if (((KeyDataViewType)label.Type).Count != (ulong)labelCount)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(data),
+                $"The validation set's label column '{labelColumnName}' has {((KeyDataViewType)label.Type).Count} key values but the training data's has {labelCount}. "
+                + "Map both with the same fitted MapValueToKey transformer.");
+        }
+
+        return TextClassificationRows.Read(data, columns.TextColumn, columns.SecondTextColumn, labelColumnName, "validation");
+    }
+
+    private static double Accuracy(PeftModel peft, SequenceClassifierModel network, TextTokenizer tokenizer, Device device, EncodedText[] rows, int[] labels, int batchSize)
+    {
+        // A scorer over the live network (not disposed here: it owns nothing new).
+        var scorer = new TextClassifierNetwork(peft, network, tokenizer, device);
+        var probabilities = scorer.Score(rows, batchSize);
+        int correct = 0;
+        for (int i = 0; i < rows.Length; i++)
+        {
+            int best = Array.IndexOf(probabilities[i], probabilities[i].Max());
+            correct += best == labels[i] ? 1 : 0;
+        }
+
+        return (double)correct / rows.Length;
+    }
+}
