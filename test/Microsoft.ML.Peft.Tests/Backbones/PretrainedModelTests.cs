@@ -69,11 +69,26 @@ public sealed class PretrainedModelTests : IDisposable
         var error = Assert.Throws<NotSupportedException>(() => PretrainedModel.FromDirectory(_directory));
 
         Assert.Contains("\"gpt2\"", error.Message);
-        Assert.Contains("supported: ", error.Message);
+        Assert.Contains("Supported: ", error.Message);
         foreach (string supported in TextArchitectures.ModelTypes)
         {
             Assert.Contains(supported, error.Message);
         }
+    }
+
+    [Fact]
+    public void FromDirectory_XlmRoberta_IsRefusedWithTheReason()
+    {
+        var config = TinyBertConfig();
+        config["model_type"] = "xlm-roberta";
+        WriteConfig(config);
+
+        var error = Assert.Throws<NotSupportedException>(() => PretrainedModel.FromDirectory(_directory));
+
+        Assert.Contains("\"xlm-roberta\"", error.Message);
+        Assert.Contains("SentencePiece", error.Message);
+        Assert.Contains("Supported: ", error.Message);
+        Assert.Contains("roberta", error.Message);
     }
 
     [Fact]

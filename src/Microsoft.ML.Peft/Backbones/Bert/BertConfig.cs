@@ -29,11 +29,21 @@ internal sealed record BertConfig(
     internal static BertConfig Read(string path) => FromJson(ModelConfigJson.Read(path), path);
 
     /// <summary>Builds the configuration from a parsed <c>config.json</c>; <paramref name="source"/> names it in errors.</summary>
+    /// <param name="json">The parsed <c>config.json</c>.</param>
+    /// <param name="source">Where it came from, for error messages.</param>
+    /// <param name="defaultPadTokenId">The <c>pad_token_id</c> of a file without one: 0 for BERT, 1 for RoBERTa (their configuration classes' defaults).</param>
     /// <exception cref="InvalidDataException">A field is missing, malformed or unsupported.</exception>
-    internal static BertConfig FromJson(JsonObject json, string source)
+    internal static BertConfig FromJson(JsonObject json, string source, int defaultPadTokenId = 0)
     {
         try
         {
+            // Relative position embeddings add terms to the attention scores that this encoder does not compute.
+            string positions = JsonValues.OptionalString(json["position_embedding_type"], "position_embedding_type") ?? "absolute";
+            if (positions != "absolute")
+            {
+                throw new FormatException($"`position_embedding_type` \"{positions}\" is not supported; only \"absolute\" is.");
+            }
+
             var config = new BertConfig(
                 JsonValues.Int(json["vocab_size"], "vocab_size"),
                 JsonValues.Int(json["hidden_size"], "hidden_size"),
@@ -46,7 +56,7 @@ internal sealed record BertConfig(
                 json["hidden_dropout_prob"] is null ? 0.1 : JsonValues.Number(json["hidden_dropout_prob"], "hidden_dropout_prob"),
                 json["attention_probs_dropout_prob"] is null ? 0.1 : JsonValues.Number(json["attention_probs_dropout_prob"], "attention_probs_dropout_prob"),
                 JsonValues.OptionalString(json["hidden_act"], "hidden_act") ?? "gelu",
-                json["pad_token_id"] is null ? 0 : JsonValues.Int(json["pad_token_id"], "pad_token_id"),
+                json["pad_token_id"] is null ? defaultPadTokenId : JsonValues.Int(json["pad_token_id"], "pad_token_id"),
                 json["classifier_dropout"] is null ? null : JsonValues.Number(json["classifier_dropout"], "classifier_dropout"));
             config.Validate();
             return config;
