@@ -1,6 +1,7 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
 using Microsoft.ML.Peft.Backbones.Bert;
+using Microsoft.ML.Peft.Backbones.DistilBert;
 using Microsoft.ML.Peft.Backbones.Roberta;
 
 namespace Microsoft.ML.Peft.Backbones;
@@ -14,13 +15,14 @@ internal static class TextArchitectures
     private static readonly Dictionary<string, string> s_refused = new(StringComparer.Ordinal)
     {
         ["xlm-roberta"] = "Its encoder is RoBERTa's, but its tokenizer (the SentencePiece unigram model sentencepiece.bpe.model, shifted by fairseq's "
-            + "id offset) has no port here that was checked against Hugging Face's ids. Use a RoBERTa, BERT or DistilBERT checkpoint.",
+            + "id offset) has no port here that was checked against Hugging Face's ids. Use a BERT, RoBERTa or DistilBERT checkpoint.",
     };
 
     static TextArchitectures()
     {
         Register(BertArchitecture.Instance);
         Register(RobertaArchitecture.Instance);
+        Register(DistilBertArchitecture.Instance);
     }
 
     internal static IEnumerable<string> ModelTypes => s_byModelType.Keys.Order(StringComparer.Ordinal);

@@ -21,8 +21,6 @@ internal sealed record BertConfig(
     int PadTokenId,
     double? ClassifierDropout = null)
 {
-    private static readonly string[] s_supportedActivations = { "gelu", "relu", "gelu_new" };
-
     /// <summary>Reads <c>config.json</c>; every missing or malformed field is named in the error.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is not a BERT configuration this encoder can build.</exception>
@@ -74,9 +72,9 @@ internal sealed record BertConfig(
             throw new FormatException($"`hidden_size` ({HiddenSize}) must be a positive multiple of `num_attention_heads` ({NumAttentionHeads}).");
         }
 
-        if (!s_supportedActivations.Contains(HiddenAct))
+        if (!HiddenActivation.Names.Contains(HiddenAct))
         {
-            throw new FormatException($"`hidden_act` \"{HiddenAct}\" is not supported; supported: {string.Join(", ", s_supportedActivations)}.");
+            throw new FormatException($"`hidden_act` \"{HiddenAct}\" is not supported; supported: {string.Join(", ", HiddenActivation.Names)}.");
         }
 
         if (VocabSize <= 0 || NumHiddenLayers <= 0 || IntermediateSize <= 0 || MaxPositionEmbeddings <= 0 || TypeVocabSize <= 0)
