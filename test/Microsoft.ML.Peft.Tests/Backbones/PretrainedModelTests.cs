@@ -3,7 +3,11 @@
 using System.Text.Json.Nodes;
 using Microsoft.ML.Peft.Backbones;
 using Microsoft.ML.Peft.Backbones.Bert;
+using Microsoft.ML.Peft.Backbones.DistilBert;
+using Microsoft.ML.Peft.Backbones.Roberta;
 using Microsoft.ML.Peft.Formats.SafeTensors;
+using Microsoft.ML.Peft.Tests.Backbones.DistilBert;
+using Microsoft.ML.Peft.Tests.Backbones.Roberta;
 using Microsoft.ML.Peft.Tests.Infrastructure;
 using static TorchSharp.torch;
 
@@ -117,20 +121,31 @@ public sealed class PretrainedModelTests : IDisposable
         Assert.Equal(Path.Combine(_directory, "vocab.txt"), error.FileName);
     }
 
-    [Fact]
-    public void FromDirectory_TinyBertFolder_ReopensTheSameWeights()
+    [Theory]
+    [InlineData("bert", "")]
+    [InlineData("roberta", "")]
+    [InlineData("roberta", "roberta.")]
+    [InlineData("distilbert", "")]
+    [InlineData("distilbert", "distilbert.")]
+    public void FromDirectory_TinyFolderWrittenFromAFreshEncoder_ReopensIdenticalWeights(string modelType, string checkpointPrefix)
     {
         using var scope = NewDisposeScope();
-        WriteConfig(TinyBertConfig());
-        var written = WriteWeights();
-        WriteVocab();
+        var config = TinyConfig(modelType);
+        WriteConfig(config);
+        var written = WriteWeights(config, checkpointPrefix);
+        foreach (var (name, bytes) in TokenizerFiles(modelType))
+        {
+            File.WriteAllBytes(Path.Combine(_directory, name), bytes);
+        }
 
         var model = PretrainedModel.FromDirectory(_directory);
         using var encoder = model.CreateEncoder();
 
-        Assert.Equal("bert", model.ModelType);
+        Assert.Equal(modelType, model.ModelType);
         Assert.Equal((16, 2, 24), (model.HiddenSize, model.LayerCount, model.MaxSequenceLength));
+        Assert.IsType(modelType switch { "roberta" => typeof(RobertaModel), "distilbert" => typeof(DistilBertModel), _ => typeof(BertModel) }, encoder);
         AssertSameWeights(written, encoder);
+        Assert.Equal(modelType == "roberta" ? 0 : 2, model.CreateTokenizer().Encode("lower").InputIds[0]);
     }
 
     [SharedFixtureFact(MiniLm)]
@@ -214,18 +229,32 @@ public sealed class PretrainedModelTests : IDisposable
         }
     }
 
+    private static JsonObject TinyConfig(string modelType) => modelType switch
+    {
+        "roberta" => RobertaModelTests.TinyConfig(),
+        "distilbert" => DistilBertModelTests.TinyConfig(),
+        _ => TinyBertConfig(),
+    };
+
+    private static Dictionary<string, byte[]> TokenizerFiles(string modelType) => modelType switch
+    {
+        "roberta" => RobertaTokenizerFactoryTests.Files(),
+        _ => DistilBertModelTests.WordPieceFiles(),
+    };
+
     private void WriteConfig(JsonObject config) => File.WriteAllText(Path.Combine(_directory, "config.json"), config.ToJsonString());
 
-    private Dictionary<string, Tensor> WriteWeights()
+    /// <summary>Writes a freshly built encoder's weights as model.safetensors, keys prefixed as in a task checkpoint when asked.</summary>
+    private Dictionary<string, Tensor> WriteWeights(JsonObject? config = null, string checkpointPrefix = "")
     {
+        config ??= TinyBertConfig();
         manual_seed(11);
-        using var encoder = BertArchitecture.Instance.CreateEncoder(TinyBertConfig(), "test");
+        var architecture = TextArchitectures.Get(config["model_type"]!.GetValue<string>(), "test");
+        using var encoder = architecture.CreateEncoder(config, "test");
         var state = encoder.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone());
-        SafeTensorsFile.Write(Path.Combine(_directory, "model.safetensors"), state, metadata: null);
+        SafeTensorsFile.Write(Path.Combine(_directory, "model.safetensors"), state.Select(p => KeyValuePair.Create(checkpointPrefix + p.Key, p.Value)), metadata: null);
         return state;
     }
 
-    private void WriteVocab() => File.WriteAllText(
-        Path.Combine(_directory, "vocab.txt"),
-        string.Join("\n", "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "cat", "sat", "on", "mat", "a", "dog", "ran") + "\n");
+    private void WriteVocab() => File.WriteAllBytes(Path.Combine(_directory, "vocab.txt"), DistilBertModelTests.WordPieceFiles()["vocab.txt"]);
 }
