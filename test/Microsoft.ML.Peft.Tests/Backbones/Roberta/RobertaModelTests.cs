@@ -69,6 +69,25 @@ public sealed class RobertaModelTests : IDisposable
     }
 
     [Fact]
+    public void Embeddings_AreLayerNormOfWordsTokenTypesAndFairseqPositions()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(2);
+        using var embeddings = new RobertaEmbeddings(RobertaArchitecture.ReadConfig(TinyConfig(), "config.json"));
+        embeddings.eval();
+        var ids = tensor(new long[,] { { 0, 5, 6, 2, Pad } });
+        var w = embeddings.state_dict();
+
+        using var noGrad = no_grad();
+        var positions = tensor(new long[] { 2, 3, 4, 5, Pad });
+        var sum = w["word_embeddings.weight"].index_select(0, ids[0]) + w["token_type_embeddings.weight"][0]
+            + w["position_embeddings.weight"].index_select(0, positions);
+        var expected = nn.functional.layer_norm(sum, new long[] { 16 }, w["LayerNorm.weight"], w["LayerNorm.bias"], 1e-5).unsqueeze(0);
+
+        ModelState.AssertClose(expected, embeddings.call(ids, zeros_like(ids)), 0, "embeddings");
+    }
+
+    [Fact]
     public void Embeddings_PaddingRows_StartAtZero()
     {
         using var scope = NewDisposeScope();
