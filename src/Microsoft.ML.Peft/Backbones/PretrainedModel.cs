@@ -10,7 +10,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Peft;
 
 /// <summary>
-/// A pretrained text encoder (BERT family) with its tokenizer, to be adapted by a PEFT estimator such as
+/// A pretrained text encoder (BERT, RoBERTa, DistilBERT) with its tokenizer, to be adapted by a PEFT estimator such as
 /// <c>mlContext.Peft().LoraTextClassifier(...)</c>. It describes where the weights come from; every estimator fit
 /// builds its own copy, so one <see cref="PretrainedModel"/> can serve many pipelines.
 /// </summary>
@@ -69,7 +69,8 @@ public sealed class PretrainedModel
 
     /// <summary>
     /// Opens a Hugging Face model folder: <c>config.json</c> (its <c>model_type</c> picks the architecture),
-    /// <c>model.safetensors</c>, and the tokenizer files (<c>vocab.txt</c> and, when present, <c>tokenizer_config.json</c> for BERT).
+    /// <c>model.safetensors</c>, and the tokenizer files: <c>vocab.txt</c> for BERT and DistilBERT, <c>vocab.json</c> and <c>merges.txt</c> for RoBERTa,
+    /// and <c>tokenizer_config.json</c> when present.
     /// </summary>
     /// <param name="path">The folder, e.g. a local snapshot of <c>sentence-transformers/all-MiniLM-L6-v2</c>.</param>
     /// <returns>The model; its weights are read when an estimator is fitted.</returns>

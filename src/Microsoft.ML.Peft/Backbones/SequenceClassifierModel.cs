@@ -1,5 +1,7 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
+using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Peft.Backbones;
@@ -22,4 +24,12 @@ internal abstract class SequenceClassifierModel : nn.Module<Tensor, Tensor, Tens
 
     /// <summary>Number of classes the head scores.</summary>
     internal abstract int LabelCount { get; }
+
+    /// <summary>Hugging Face's <c>_init_weights</c> for a new head layer: normal(0, initializer_range = 0.02), zero bias.</summary>
+    internal static void InitializeHead(Linear head)
+    {
+        using var noGrad = no_grad();
+        nn.init.normal_(head.weight!, 0, 0.02);
+        nn.init.zeros_(head.bias!);
+    }
 }

@@ -21,6 +21,9 @@ internal abstract class TextEncoder : nn.Module<Tensor, Tensor, Tensor, Tensor>
     /// <summary>The longest token sequence the position embeddings allow, special tokens included.</summary>
     internal abstract int MaxSequenceLength { get; }
 
-    /// <summary>Dropout Hugging Face puts before a task head (<c>classifier_dropout</c>, else <c>hidden_dropout_prob</c>).</summary>
+    /// <summary>
+    /// Dropout of Hugging Face's sequence-classification head: <c>classifier_dropout</c>, else <c>hidden_dropout_prob</c>
+    /// (BERT, RoBERTa); <c>seq_classif_dropout</c> (DistilBERT).
+    /// </summary>
     internal abstract double HeadDropout { get; }
 }

@@ -121,10 +121,14 @@ internal sealed class TextTokenizer
     }
 
     /// <summary>Wraps a <see cref="BertTokenizer"/> (WordPiece) with BERT's special-token layout.</summary>
-    internal static TextTokenizer ForBert(BertTokenizer tokenizer, int maxLength, IReadOnlyDictionary<string, byte[]> files) =>
+    /// <param name="tokenizer">The WordPiece tokenizer.</param>
+    /// <param name="maxLength">Longest sequence, special tokens included.</param>
+    /// <param name="files">The tokenizer's files.</param>
+    /// <param name="secondSegmentHasTypeOne">False for models without token types (DistilBERT), whose ids are then all 0.</param>
+    internal static TextTokenizer ForBert(BertTokenizer tokenizer, int maxLength, IReadOnlyDictionary<string, byte[]> files, bool secondSegmentHasTypeOne = true) =>
         new(
             text => tokenizer.EncodeToIds(text, addSpecialTokens: false),
-            new SpecialTokenLayout(tokenizer.ClassificationTokenId, tokenizer.SeparatorTokenId, tokenizer.PaddingTokenId, DoubleSeparatorBetweenPair: false, SecondSegmentHasTypeOne: true),
+            new SpecialTokenLayout(tokenizer.ClassificationTokenId, tokenizer.SeparatorTokenId, tokenizer.PaddingTokenId, DoubleSeparatorBetweenPair: false, secondSegmentHasTypeOne),
             maxLength,
             files);
 }

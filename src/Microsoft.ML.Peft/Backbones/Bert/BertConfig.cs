@@ -21,19 +21,27 @@ internal sealed record BertConfig(
     int PadTokenId,
     double? ClassifierDropout = null)
 {
-    private static readonly string[] s_supportedActivations = { "gelu", "relu", "gelu_new" };
-
     /// <summary>Reads <c>config.json</c>; every missing or malformed field is named in the error.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is not a BERT configuration this encoder can build.</exception>
     internal static BertConfig Read(string path) => FromJson(ModelConfigJson.Read(path), path);
 
     /// <summary>Builds the configuration from a parsed <c>config.json</c>; <paramref name="source"/> names it in errors.</summary>
+    /// <param name="json">The parsed <c>config.json</c>.</param>
+    /// <param name="source">Where it came from, for error messages.</param>
+    /// <param name="defaultPadTokenId">The <c>pad_token_id</c> of a file without one: 0 for BERT, 1 for RoBERTa (their configuration classes' defaults).</param>
     /// <exception cref="InvalidDataException">A field is missing, malformed or unsupported.</exception>
-    internal static BertConfig FromJson(JsonObject json, string source)
+    internal static BertConfig FromJson(JsonObject json, string source, int defaultPadTokenId = 0)
     {
         try
         {
+            // Relative position embeddings add terms to the attention scores that this encoder does not compute.
+            string positions = JsonValues.OptionalString(json["position_embedding_type"], "position_embedding_type") ?? "absolute";
+            if (positions != "absolute")
+            {
+                throw new FormatException($"`position_embedding_type` \"{positions}\" is not supported; only \"absolute\" is.");
+            }
+
             var config = new BertConfig(
                 JsonValues.Int(json["vocab_size"], "vocab_size"),
                 JsonValues.Int(json["hidden_size"], "hidden_size"),
@@ -46,7 +54,7 @@ internal sealed record BertConfig(
                 json["hidden_dropout_prob"] is null ? 0.1 : JsonValues.Number(json["hidden_dropout_prob"], "hidden_dropout_prob"),
                 json["attention_probs_dropout_prob"] is null ? 0.1 : JsonValues.Number(json["attention_probs_dropout_prob"], "attention_probs_dropout_prob"),
                 JsonValues.OptionalString(json["hidden_act"], "hidden_act") ?? "gelu",
-                json["pad_token_id"] is null ? 0 : JsonValues.Int(json["pad_token_id"], "pad_token_id"),
+                json["pad_token_id"] is null ? defaultPadTokenId : JsonValues.Int(json["pad_token_id"], "pad_token_id"),
                 json["classifier_dropout"] is null ? null : JsonValues.Number(json["classifier_dropout"], "classifier_dropout"));
             config.Validate();
             return config;
@@ -83,9 +91,9 @@ internal sealed record BertConfig(
             throw new FormatException($"`hidden_size` ({HiddenSize}) must be a positive multiple of `num_attention_heads` ({NumAttentionHeads}).");
         }
 
-        if (!s_supportedActivations.Contains(HiddenAct))
+        if (!HiddenActivation.Names.Contains(HiddenAct))
         {
-            throw new FormatException($"`hidden_act` \"{HiddenAct}\" is not supported; supported: {string.Join(", ", s_supportedActivations)}.");
+            throw new FormatException($"`hidden_act` \"{HiddenAct}\" is not supported; supported: {string.Join(", ", HiddenActivation.Names)}.");
         }
 
         if (VocabSize <= 0 || NumHiddenLayers <= 0 || IntermediateSize <= 0 || MaxPositionEmbeddings <= 0 || TypeVocabSize <= 0)

@@ -40,12 +40,4 @@ internal sealed class BertForSequenceClassification : SequenceClassifierModel
         var pooled = _bert.Pool(_bert.call(inputIds, tokenTypeIds, attentionMask));
         return _classifier.call(nn.functional.dropout(pooled, _dropout, training));
     }
-
-    /// <summary>Hugging Face's <c>_init_weights</c> for a new head: normal(0, initializer_range = 0.02), zero bias.</summary>
-    internal static void InitializeHead(Linear head)
-    {
-        using var noGrad = no_grad();
-        nn.init.normal_(head.weight!, 0, 0.02);
-        nn.init.zeros_(head.bias!);
-    }
 }

@@ -34,13 +34,7 @@ internal sealed class BertLayer : nn.Module<Tensor, Tensor, Tensor>
     {
         var attended = _attention.call(hidden, additiveMask);
         var inner = _intermediate.call(attended);
-        inner = _activation switch
-        {
-            "relu" => nn.functional.relu(inner),
-            "gelu_new" => nn.functional.gelu(inner, approximate: GELU.Approximate.tanh),
-            _ => nn.functional.gelu(inner),
-        };
-        return _output.call(inner, attended);
+        return _output.call(HiddenActivation.Apply(_activation, inner), attended);
     }
 }
 

@@ -43,10 +43,8 @@ internal sealed class BertModel : TextEncoder
     /// <summary>Last hidden states (batch, time, hidden) for token ids, token type ids and a 1/0 attention mask, all (batch, time).</summary>
     public override Tensor forward(Tensor inputIds, Tensor tokenTypeIds, Tensor attentionMask)
     {
-        // 0 where attended, the dtype's most negative value where padded, broadcast over heads and query positions.
         var hidden = _embeddings.call(inputIds, tokenTypeIds);
-        var additive = (1 - attentionMask.to(hidden.dtype)).unsqueeze(1).unsqueeze(2) * torch.finfo(hidden.dtype).min;
-        return _encoder.call(hidden, additive);
+        return _encoder.call(hidden, AttentionMask.Additive(attentionMask, hidden.dtype));
     }
 
     /// <summary>tanh(pooler.dense(hidden[:, 0])): BERT's pooled output.</summary>
