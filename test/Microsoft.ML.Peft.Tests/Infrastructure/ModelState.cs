@@ -34,6 +34,13 @@ internal static class ModelState
         }
     }
 
+    /// <summary>True when both tensors have the same shape and every element is equal (bit-identical for finite values).</summary>
+    internal static bool Identical(Tensor a, Tensor b)
+    {
+        using var scope = NewDisposeScope();
+        return a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
+    }
+
     internal static double MaxAbsDifference(Tensor a, Tensor b)
     {
         using var scope = NewDisposeScope();

@@ -1,0 +1,128 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Peft.Training;
+
+/// <summary>
+/// TorchSharp's AdamW over the trainable parameters, in two groups (decayed and not, see
+/// <see cref="WeightDecayPolicy"/>), with its moments exposed by parameter name for checkpoints.
+/// </summary>
+/// <remarks>
+/// The moments are read and written through AdamW's public per-parameter state (<c>exp_avg</c>, <c>exp_avg_sq</c>,
+/// <c>step</c>) and stored in safetensors keyed by parameter name, rather than with <c>save_state_dict</c>, whose
+/// TorchSharp-only binary format identifies parameters by position alone and cannot say which one does not fit.
+/// </remarks>
+internal sealed class TrainingOptimizer : IDisposable
+{
+    internal const string ExpAvgSuffix = ".exp_avg";
+    internal const string ExpAvgSqSuffix = ".exp_avg_sq";
+    internal const string StepSuffix = ".step";
+
+    private readonly AdamW _adamW;
+    private readonly List<(string Name, Parameter Parameter)> _ordered;
+
+    /// <summary>Creates AdamW (betas 0.9/0.999, eps 1e-8, as Hugging Face's Trainer) over <paramref name="parameters"/>.</summary>
+    internal TrainingOptimizer(IReadOnlyList<(string Name, Parameter Parameter)> parameters, double weightDecay)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var decayed = parameters.Where(p => WeightDecayPolicy.AppliesTo(p.Name)).ToList();
+        var notDecayed = parameters.Where(p => !WeightDecayPolicy.AppliesTo(p.Name)).ToList();
+
+        // AdamW keeps its state in group order; the same order maps states back to names.
+        _ordered = decayed.Concat(notDecayed).ToList();
+        var groups = new List<AdamW.ParamGroup>();
+        if (decayed.Count > 0)
+        {
+            groups.Add(new AdamW.ParamGroup(decayed.Select(p => p.Parameter).ToList(), weight_decay: weightDecay));
+        }
+
+        if (notDecayed.Count > 0)
+        {
+            groups.Add(new AdamW.ParamGroup(notDecayed.Select(p => p.Parameter).ToList(), weight_decay: 0));
+        }
+
+        _adamW = optim.AdamW(groups);
+    }
+
+    /// <summary>Gets the optimized parameters in state order.</summary>
+    internal IReadOnlyList<(string Name, Parameter Parameter)> Parameters => _ordered;
+
+    /// <summary>Sets the learning rate of every group for the next step.</summary>
+    internal void SetLearningRate(double learningRate)
+    {
+        foreach (var group in _adamW.ParamGroups)
+        {
+            group.LearningRate = learningRate;
+        }
+    }
+
+    /// <summary>Drops the gradients (PyTorch's <c>set_to_none</c>): frees their memory, and a parameter the next loss does not use is not stepped.</summary>
+    internal void ClearGradients()
+    {
+        foreach (var (_, parameter) in _ordered)
+        {
+            parameter.grad = null;
+        }
+    }
+
+    /// <summary>Scales the gradients so their global L2 norm is at most <paramref name="maxNorm"/>.</summary>
+    /// <returns>The norm before clipping.</returns>
+    internal double ClipGradients(double maxNorm) => nn.utils.clip_grad_norm_(_ordered.Select(p => p.Parameter), maxNorm);
+
+    /// <summary>Applies one AdamW update with the current gradients and learning rate.</summary>
+    internal void Step() => _adamW.step();
+
+    /// <summary>Returns fresh aliases of the moments and 0-d step counters, keyed <c>name.exp_avg</c>, <c>name.exp_avg_sq</c>, <c>name.step</c>.</summary>
+    /// <remarks>Call inside a dispose scope: the returned tensors belong to it.</remarks>
+    internal List<KeyValuePair<string, Tensor>> StateTensors()
+    {
+        var result = new List<KeyValuePair<string, Tensor>>();
+        foreach (var ((name, _), state) in _ordered.Zip(States()))
+        {
+            result.Add(new(name + ExpAvgSuffix, state.exp_avg.alias()));
+            result.Add(new(name + ExpAvgSqSuffix, state.exp_avg_sq.alias()));
+            result.Add(new(name + StepSuffix, tensor(state.step)));
+        }
+
+        return result;
+    }
+
+    /// <summary>Copies moments and step counters written by <see cref="StateTensors"/> into the optimizer.</summary>
+    /// <exception cref="InvalidDataException">A tensor is missing or has another shape; the message names it.</exception>
+    internal void LoadStateTensors(IReadOnlyDictionary<string, Tensor> tensors, string source)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        foreach (var ((name, _), state) in _ordered.Zip(States()))
+        {
+            state.exp_avg.copy_(Get(tensors, name + ExpAvgSuffix, state.exp_avg, source));
+            state.exp_avg_sq.copy_(Get(tensors, name + ExpAvgSqSuffix, state.exp_avg_sq, source));
+            state.step = Get(tensors, name + StepSuffix, null, source).item<long>();
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _adamW.Dispose();
+
+    private IEnumerable<AdamW.State> States() => _adamW.state_dict().State.Cast<AdamW.State>();
+
+    private static Tensor Get(IReadOnlyDictionary<string, Tensor> tensors, string key, Tensor? like, string source)
+    {
+        if (!tensors.TryGetValue(key, out var value))
+        {
+            throw new InvalidDataException($"The optimizer state in '{source}' has no tensor '{key}'; the checkpoint does not belong to this model.");
+        }
+
+        if (like is not null && !value.shape.SequenceEqual(like.shape))
+        {
+            throw new InvalidDataException(
+                $"The optimizer state '{key}' in '{source}' has shape [{string.Join(", ", value.shape)}], but the parameter has [{string.Join(", ", like.shape)}].");
+        }
+
+        return value;
+    }
+}
