@@ -37,7 +37,7 @@ public sealed class PeftModelOperationsCatalog
     /// <param name="filePath">The zip.</param>
     /// <param name="inputSchema">The schema of the data the model expects.</param>
     /// <param name="backbones">Pretrained models to use for PEFT stages whose backbone cannot be reopened from a folder; each is matched by its weights' fingerprint.</param>
-    /// <returns>The pipeline, as a <see cref="TransformerChain{TLastTransformer}"/>.</returns>
+    /// <returns>The pipeline, as a <c>TransformerChain&lt;ITransformer&gt;</c>.</returns>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is not a pipeline saved by this package, or is damaged.</exception>
     /// <exception cref="InvalidOperationException">A backbone is needed that was neither found nor given.</exception>

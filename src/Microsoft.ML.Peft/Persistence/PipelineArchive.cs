@@ -167,6 +167,12 @@ internal static class PipelineArchive
 
     private static JsonArray ReadManifest(ZipArchive zip, string path)
     {
+        if (zip.GetEntry(ManifestEntry) is null)
+        {
+            throw new InvalidDataException(
+                $"'{path}' has no {ManifestEntry}, so it was not saved by mlContext.Peft().Model.Save or it is damaged. A model saved by mlContext.Model.Save is loaded with mlContext.Model.Load.");
+        }
+
         var manifest = ReadJson(zip, ManifestEntry, path);
         if (manifest["format"]?.GetValue<string>() != Format)
         {

@@ -1,6 +1,6 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
-namespace Microsoft.ML.Peft.Training;
+namespace Microsoft.ML.Peft;
 
 /// <summary>
 /// A snapshot of a fine-tuning run, handed to the <see cref="IProgress{T}"/> that an estimator's options receive:

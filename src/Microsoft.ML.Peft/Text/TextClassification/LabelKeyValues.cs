@@ -117,6 +117,6 @@ internal sealed class LabelKeyValues
     private void AddTyped<T>(DataViewSchema.Annotations.Builder builder)
     {
         var values = (T[])_values;
-        builder.AddKeyValues(values.Length, (PrimitiveDataViewType)ItemType, (ref VBuffer<T> destination) => destination = new VBuffer<T>(values.Length, values));
+        builder.Add(KeyValuesAnnotation, new VectorDataViewType(ItemType, values.Length), (ref VBuffer<T> destination) => destination = new VBuffer<T>(values.Length, values));
     }
 }

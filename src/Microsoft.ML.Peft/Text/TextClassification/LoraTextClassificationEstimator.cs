@@ -49,7 +49,7 @@ public sealed class LoraTextClassificationEstimator : IEstimator<LoraTextClassif
                 $"Schema mismatch for label column '{label.Name}': expected Key, got {label.ItemType}. Add mlContext.Transforms.Conversion.MapValueToKey(\"{label.Name}\") before the estimator.");
         }
 
-        bool hasKeyValues = label.Annotations.TryFindColumn("KeyValues", out _);
+        bool hasKeyValues = label.Annotations.Any(a => a.Name == "KeyValues");
         return TextClassifierOutputShape.Create(_context, inputSchema, _columns, hasKeyValues);
     }
 
@@ -64,7 +64,7 @@ public sealed class LoraTextClassificationEstimator : IEstimator<LoraTextClassif
     }
 
     private static SchemaShape.Column Find(SchemaShape schema, string role, string name) =>
-        schema.TryFindColumn(name, out var column)
+        schema.FirstOrDefault(c => c.Name == name) is { Name: not null } column
             ? column
             : throw new ArgumentOutOfRangeException(
                 nameof(schema),

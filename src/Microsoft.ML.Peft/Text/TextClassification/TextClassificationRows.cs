@@ -27,6 +27,9 @@ internal sealed class TextClassificationRows
     /// the row number, because training on them would silently teach the model nothing or the wrong class.
     /// </summary>
     /// <param name="data">The data view; its schema was checked already.</param>
+    /// <param name="textColumn">The text column.</param>
+    /// <param name="secondTextColumn">The second text column, or null.</param>
+    /// <param name="labelColumn">The key-typed label column.</param>
     /// <param name="role">"training" or "validation", for messages.</param>
     internal static TextClassificationRows Read(IDataView data, string textColumn, string? secondTextColumn, string labelColumn, string role)
     {

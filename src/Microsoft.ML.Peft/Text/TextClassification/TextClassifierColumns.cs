@@ -13,6 +13,7 @@ internal sealed record TextClassifierColumns(string TextColumn, string? SecondTe
     // ML.NET's annotation kind names (its AnnotationUtils, which holds them, is internal).
     private const string ScoreColumnKindAnnotation = "ScoreColumnKind";
     private const string ScoreValueKindAnnotation = "ScoreValueKind";
+    private const string SlotNamesAnnotation = "SlotNames";
 
     /// <summary>Checks that the text columns exist and are text.</summary>
     internal void CheckInput(DataViewSchema inputSchema)
@@ -35,7 +36,7 @@ internal sealed record TextClassifierColumns(string TextColumn, string? SecondTe
         if (keyValues is not null)
         {
             var names = keyValues.Names().Select(n => n.AsMemory()).ToArray();
-            scoreAnnotations.AddSlotNames(names.Length, (ref VBuffer<ReadOnlyMemory<char>> destination) => destination = new VBuffer<ReadOnlyMemory<char>>(names.Length, names));
+            scoreAnnotations.Add(SlotNamesAnnotation, new VectorDataViewType(TextDataViewType.Instance, names.Length), (ref VBuffer<ReadOnlyMemory<char>> destination) => destination = new VBuffer<ReadOnlyMemory<char>>(names.Length, names));
         }
 
         // What ML.NET's multiclass scorers attach, so its evaluators and tools read the column as multiclass scores.

@@ -75,7 +75,7 @@ internal static class TextClassifierTrainer
                 CheckpointEverySteps = options.CheckpointEverySteps,
                 Seed = ((IHostEnvironment)context).Register(LogName).Rand.Next(),
             };
-            var result = PeftTrainingEngine.Train(job, settings, device, options.Progress, log, options.CancellationToken);
+            var result = PeftTrainingEngine.Train(job, settings, device, options.Progress, log.Info, options.CancellationToken);
 
             if (options.MergeAdapterForPrediction && !peft.IsMerged)
             {
@@ -88,7 +88,7 @@ internal static class TextClassifierTrainer
                 TrainingRows = training.Count,
                 TruncatedTrainingRows = truncated,
                 TrainableParameters = report.TrainableParameters,
-                TotalParameters = report.TotalParameters,
+                TotalParameters = report.AllParameters,
                 Steps = result.Steps,
                 EpochsRun = result.EpochsCompleted,
                 ValidationAccuracy = result.MetricHistory,
