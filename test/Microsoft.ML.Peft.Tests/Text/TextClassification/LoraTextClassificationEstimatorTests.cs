@@ -244,6 +244,83 @@ public sealed class LoraTextClassificationEstimatorTests : IDisposable
         Assert.Single(view.GetColumn<VBuffer<float>>("Score"));
     }
 
+    [Fact]
+    public void Fit_WithValidationSetAndEarlyStopping_ReportsAccuracyPerEpochAndProgress()
+    {
+        var data = ToyData(96);
+        var keyMap = _ml.Transforms.Conversion.MapValueToKey("Label").Fit(data);
+        var reports = new RecordingProgress();
+        var estimator = _ml.Peft().LoraTextClassifier(new LoraTextClassifierOptions
+        {
+            Backbone = _backbone,
+            Epochs = 4,
+            LearningRate = 1e-2,
+            ValidationSet = keyMap.Transform(Holdout()),
+            EarlyStoppingPatience = 10,
+            Progress = reports,
+        });
+
+        using var classifier = estimator.Fit(keyMap.Transform(data));
+
+        var info = classifier.TrainingInfo!;
+        Assert.Equal(4, info.ValidationAccuracy.Count);
+        Assert.All(info.ValidationAccuracy, a => Assert.InRange(a, 0, 1));
+        Assert.Equal(4, reports.Reports.Count(r => r.IsEpochEnd && r.ValidationMetricName == "accuracy"));
+        Assert.Contains(reports.Reports, r => !r.IsEpochEnd && r.RowsPerSecond > 0);
+    }
+
+    [Fact]
+    public void Fit_CancelledToken_ThrowsOperationCanceled()
+    {
+        using var cancellation = new CancellationTokenSource();
+        cancellation.Cancel();
+        var data = _ml.Transforms.Conversion.MapValueToKey("Label").Fit(ToyData(32)).Transform(ToyData(32));
+        var estimator = _ml.Peft().LoraTextClassifier(new LoraTextClassifierOptions { Backbone = _backbone, CancellationToken = cancellation.Token });
+
+        Assert.ThrowsAny<OperationCanceledException>(() => estimator.Fit(data));
+    }
+
+    [Fact]
+    public void TransformAndPredictionEngine_ManyRows_LeakNoTensors()
+    {
+        var (model, data) = FitToy(epochs: 1);
+        using var classifier = Classifier(model);
+        var engine = _ml.Model.CreatePredictionEngine<SentimentRow, Prediction>(WithPredictedText(model, data));
+        _ = engine.Predict(SentimentRows.Create(1, seed: 8)[0]);
+        long live = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+
+        _ = model.Transform(Holdout()).GetColumn<VBuffer<float>>("Score").ToList();
+        foreach (var row in SentimentRows.Create(20, seed: 9))
+        {
+            _ = engine.Predict(row);
+        }
+
+        Assert.Equal(live, TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+    }
+
+    [Fact]
+    public void Load_BackboneThatCannotBeReopened_MustBeGivenAndMustMatch()
+    {
+        var (model, data) = FitToy(epochs: 1);
+        using var classifier = Classifier(model);
+        string path = Path.Combine(_directory, "model.zip");
+        _ml.Peft().Model.Save(model, data.Schema, path);
+        Directory.Delete(Path.Combine(_directory, "tiny-bert"), recursive: true);
+
+        var missing = Assert.Throws<InvalidOperationException>(() => _ml.Peft().Model.Load(path, out _));
+        Assert.Contains("cannot be reopened", missing.Message);
+
+        var other = PretrainedModel.FromDirectory(TinyBertFolder.Write(Path.Combine(_directory, "other-bert"), seed: 8));
+        Assert.Contains("none of the given backbones matches", Assert.Throws<InvalidOperationException>(() => _ml.Peft().Model.Load(path, out _, other)).Message);
+
+        var same = PretrainedModel.FromDirectory(TinyBertFolder.Write(Path.Combine(_directory, "same-bert")));
+        var loaded = (TransformerChain<ITransformer>)_ml.Peft().Model.Load(path, out _, same);
+        using var reloaded = (LoraTextClassificationTransformer)loaded.Last();
+        Assert.Equal(
+            model.Transform(Holdout()).GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()),
+            loaded.Transform(Holdout()).GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()));
+    }
+
     private (TransformerChain<LoraTextClassificationTransformer> Model, IDataView Data) FitToy(int epochs, int? maxSequenceLength = null)
     {
         var data = ToyData(160);
