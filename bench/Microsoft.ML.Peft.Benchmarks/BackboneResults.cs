@@ -1,0 +1,19 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+namespace Microsoft.ML.Peft.Benchmarks;
+
+/// <summary>Everything measured on one backbone; a child that failed leaves its entry null and a line in <paramref name="Failures"/>.</summary>
+internal sealed record BackboneResults(
+    string Name,
+    TrainingResult? Full,
+    TrainingResult? Lora,
+    InferenceResult? Inference,
+    PaddingResult? Padding,
+    List<string> Failures)
+{
+    /// <summary>LoRA step time / full step time (target ≤ 0.62).</summary>
+    internal double? StepTimeRatio => Full is null || Lora is null ? null : Lora.Step.Median / Full.Step.Median;
+
+    /// <summary>LoRA peak RSS / full peak RSS (target ≤ 0.40).</summary>
+    internal double? PeakMemoryRatio => Full is null || Lora is null ? null : (double)Lora.PeakResidentBytes / Full.PeakResidentBytes;
+}

@@ -1,0 +1,150 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+using System.Globalization;
+
+namespace Microsoft.ML.Peft.Benchmarks;
+
+/// <summary>Command-line settings. The parent passes them on to every child process unchanged.</summary>
+internal sealed class BenchmarkOptions
+{
+    internal const string Usage = """
+        Microsoft.ML.Peft benchmarks: training step time, peak memory, FLOP efficiency, inference latency, dynamic padding.
+
+        Usage: dotnet run -c Release --project bench/Microsoft.ML.Peft.Benchmarks -- [options]
+
+          --output PATH          write the markdown report (table + raw JSON) there; it is always printed
+          --backbones LIST       comma-separated: bert-base, minilm (default: bert-base,minilm)
+          --sections LIST        comma-separated: training, inference, padding (default: all)
+          --batch N              rows per batch (default 8)
+          --seq N                sequence length, and the pad-to-max length (default 128)
+          --warmup N             unmeasured steps before each measurement (default 1)
+          --steps N              measured training steps; the median is reported (default 5)
+          --infer-steps N        measured inference forward passes (default 10)
+          --padding-steps N      measured training steps per padding mode (default 6)
+          --matmul-size N        square fp32 matmul size for the reference GFLOP/s (default 2048)
+          --matmul-reps N        measured matmuls, at the start and at the end of the run (default 10)
+          --rank N               LoRA rank (default 8)
+          --alpha X              LoRA alpha (default 16)
+          --seed N               seed of weights, inputs and batch order (default 1)
+          --help                 this text
+        """;
+
+    internal string? Output { get; private set; }
+
+    internal IReadOnlyList<string> Backbones { get; private set; } = BenchmarkBackbone.Names;
+
+    internal IReadOnlyList<string> Sections { get; private set; } = AllSections;
+
+    internal int Batch { get; private set; } = 8;
+
+    internal int SequenceLength { get; private set; } = 128;
+
+    internal int Warmup { get; private set; } = 1;
+
+    internal int Steps { get; private set; } = 5;
+
+    internal int InferenceSteps { get; private set; } = 10;
+
+    internal int PaddingSteps { get; private set; } = 6;
+
+    internal int MatmulSize { get; private set; } = 2048;
+
+    internal int MatmulReps { get; private set; } = 10;
+
+    internal int Rank { get; private set; } = 8;
+
+    internal double Alpha { get; private set; } = 16;
+
+    internal int Seed { get; private set; } = 1;
+
+    /// <summary>The child job to run (<c>train-full</c>, <c>train-lora</c>, <c>inference</c>, <c>padding</c>); null in the parent.</summary>
+    internal string? Child { get; private set; }
+
+    /// <summary>The backbone a child works on.</summary>
+    internal string? Backbone { get; private set; }
+
+    internal bool Help { get; private set; }
+
+    private static IReadOnlyList<string> AllSections { get; } = new[] { "training", "inference", "padding" };
+
+    internal static BenchmarkOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new BenchmarkOptions();
+        for (int i = 0; i < args.Count; i++)
+        {
+            string flag = args[i];
+            if (flag is "--help" or "-h")
+            {
+                options.Help = true;
+                continue;
+            }
+
+            if (i + 1 >= args.Count)
+            {
+                throw new ArgumentException($"{flag} needs a value.");
+            }
+
+            string value = args[++i];
+            switch (flag)
+            {
+                case "--output": options.Output = value; break;
+                case "--backbones": options.Backbones = List(value, BenchmarkBackbone.Names, flag); break;
+                case "--sections": options.Sections = List(value, AllSections, flag); break;
+                case "--batch": options.Batch = Positive(value, flag); break;
+                case "--seq": options.SequenceLength = Positive(value, flag); break;
+                case "--warmup": options.Warmup = NonNegative(value, flag); break;
+                case "--steps": options.Steps = Positive(value, flag); break;
+                case "--infer-steps": options.InferenceSteps = Positive(value, flag); break;
+                case "--padding-steps": options.PaddingSteps = Positive(value, flag); break;
+                case "--matmul-size": options.MatmulSize = Positive(value, flag); break;
+                case "--matmul-reps": options.MatmulReps = Positive(value, flag); break;
+                case "--rank": options.Rank = Positive(value, flag); break;
+                case "--alpha": options.Alpha = double.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--seed": options.Seed = NonNegative(value, flag); break;
+                case "--child": options.Child = value; break;
+                case "--backbone": options.Backbone = List(value, BenchmarkBackbone.Names, flag).Single(); break;
+                default: throw new ArgumentException($"Unknown option {flag}; see --help.");
+            }
+        }
+
+        return options;
+    }
+
+    internal bool Runs(string section) => Sections.Contains(section);
+
+    /// <summary>The arguments that start a child process for <paramref name="child"/> on <paramref name="backbone"/> with these settings.</summary>
+    internal IReadOnlyList<string> ChildArguments(string child, string backbone) => new[]
+    {
+        "--child", child, "--backbone", backbone,
+        "--batch", Invariant(Batch), "--seq", Invariant(SequenceLength), "--warmup", Invariant(Warmup),
+        "--steps", Invariant(Steps), "--infer-steps", Invariant(InferenceSteps), "--padding-steps", Invariant(PaddingSteps),
+        "--matmul-size", Invariant(MatmulSize), "--matmul-reps", Invariant(MatmulReps),
+        "--rank", Invariant(Rank), "--alpha", Alpha.ToString("R", CultureInfo.InvariantCulture), "--seed", Invariant(Seed),
+    };
+
+    private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static int Positive(string value, string flag)
+    {
+        int n = int.Parse(value, CultureInfo.InvariantCulture);
+        return n > 0 ? n : throw new ArgumentException($"{flag} must be positive, got {n}.");
+    }
+
+    private static int NonNegative(string value, string flag)
+    {
+        int n = int.Parse(value, CultureInfo.InvariantCulture);
+        return n >= 0 ? n : throw new ArgumentException($"{flag} must be non-negative, got {n}.");
+    }
+
+    private static string[] List(string value, IReadOnlyList<string> allowed, string flag)
+    {
+        var items = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var unknown = items.Where(i => !allowed.Contains(i)).ToList();
+        if (items.Length == 0 || unknown.Count > 0)
+        {
+            throw new ArgumentException($"{flag}: expected a comma-separated list of {string.Join(", ", allowed)}; got '{value}'.");
+        }
+
+        return items.Distinct().ToArray();
+    }
+}

@@ -1,0 +1,28 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+namespace Microsoft.ML.Peft.Benchmarks;
+
+/// <summary>What a child process does: one measurement on one backbone, its result written as JSON for the parent.</summary>
+internal static class ChildJobs
+{
+    internal const string TrainFull = "train-full";
+    internal const string TrainLora = "train-lora";
+    internal const string Inference = "inference";
+    internal const string Padding = "padding";
+
+    internal static int Run(BenchmarkOptions options)
+    {
+        string backbone = options.Backbone ?? throw new ArgumentException("A child needs --backbone.");
+        Log.Prefix = $"{options.Child} {backbone}";
+        switch (options.Child)
+        {
+            case TrainFull: ChildProcess.WriteResult(TrainingBenchmark.Run(options, backbone, TrainingBenchmark.Full)); break;
+            case TrainLora: ChildProcess.WriteResult(TrainingBenchmark.Run(options, backbone, TrainingBenchmark.Lora)); break;
+            case Inference: ChildProcess.WriteResult(InferenceBenchmark.Run(options, backbone)); break;
+            case Padding: ChildProcess.WriteResult(PaddingBenchmark.Run(options, backbone)); break;
+            default: throw new ArgumentException($"Unknown child job '{options.Child}'.");
+        }
+
+        return 0;
+    }
+}

@@ -1,0 +1,110 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Microsoft.ML.Peft.Benchmarks;
+
+/// <summary>The report: targets table, one section per backbone, and the raw numbers as JSON.</summary>
+internal static class MarkdownReport
+{
+    internal static string Write(BenchmarkResults results)
+    {
+        var text = new StringBuilder();
+        var machine = results.Machine;
+        var settings = results.Settings;
+        text.AppendLine("# Microsoft.ML.Peft benchmarks").AppendLine();
+        text.AppendLine(Invariant($"- Machine: {machine.CpuModel ?? "unknown CPU"}, {machine.LogicalCores} logical cores, {GiB(machine.TotalMemoryBytes)} GiB, {machine.Os} ({machine.Architecture})"));
+        text.AppendLine(Invariant($"- Runtime: {machine.Runtime}; TorchSharp {machine.TorchSharpVersion} (libtorch {machine.LibTorchVersion}, CPU); torch threads {machine.TorchThreads} (inter-op {machine.TorchInteropThreads}), left at their defaults"));
+        text.AppendLine(Invariant($"- Load average (1/5/15 min): {machine.LoadAverageAtStart ?? "n/a"} at the start, {machine.LoadAverageAtEnd ?? "n/a"} at the end"));
+        text.AppendLine(Invariant($"- Settings: batch {settings.Batch} × seq {settings.SequenceLength}; {settings.Warmup} warm-up + {settings.Steps} measured training steps (median), {settings.InferenceSteps} inference passes, {settings.PaddingSteps} padding steps per mode; LoRA r={settings.Rank}, alpha={settings.Alpha}, dropout {settings.LoraDropout} on query/value; seed {settings.Seed}"));
+        text.AppendLine(Invariant($"- fp32 matmul {results.MatmulAtStart.Size}³: {results.MatmulGflops:F1} GFLOP/s (median of all; {results.MatmulAtStart.Gflops:F1} at the start, {results.MatmulAtEnd.Gflops:F1} at the end)"));
+        text.AppendLine(Invariant($"- Command: `{settings.CommandLine}`; total run time {results.ElapsedSeconds:F0} s")).AppendLine();
+
+        var targets = Targets(results);
+        text.AppendLine("## Targets").AppendLine();
+        text.AppendLine("| figure | backbone | value | target | met |");
+        text.AppendLine("|---|---|---:|---|---|");
+        foreach (var row in targets)
+        {
+            text.AppendLine(Invariant($"| {row.Figure} | {row.Backbone} | {(row.Value is { } v ? v.ToString("F3", CultureInfo.InvariantCulture) : "n/a")} | {row.Target ?? "—"} | {(row.Met is { } met ? (met ? "yes" : "**no**") : "—")} |"));
+        }
+
+        text.AppendLine();
+        foreach (var backbone in results.Backbones)
+        {
+            AppendBackbone(text, backbone, results.MatmulGflops);
+        }
+
+        text.AppendLine("## Raw numbers").AppendLine();
+        text.AppendLine("```json");
+        text.AppendLine(JsonSerializer.Serialize(new { targets, results }, ResultJson.Indented));
+        text.AppendLine("```");
+        return text.ToString();
+    }
+
+    private static List<TargetRow> Targets(BenchmarkResults results)
+    {
+        var rows = new List<TargetRow>();
+        foreach (var b in results.Backbones)
+        {
+            double matmul = results.MatmulGflops;
+            rows.Add(TargetRow.AtMost("training step time, LoRA / full", b.Name, b.StepTimeRatio, 0.62));
+            rows.Add(TargetRow.AtMost("peak RSS, LoRA / full", b.Name, b.PeakMemoryRatio, 0.40));
+            rows.Add(TargetRow.AtLeast("LoRA step GFLOP/s / fp32 matmul GFLOP/s", b.Name, b.Lora?.AchievedGflops / matmul, 0.75));
+            rows.Add(TargetRow.Report("full step GFLOP/s / fp32 matmul GFLOP/s", b.Name, b.Full?.AchievedGflops / matmul));
+            rows.Add(TargetRow.Report("inference, LoRA unmerged / base", b.Name, b.Inference?.UnmergedOverBase));
+            rows.Add(TargetRow.AtMost("inference, LoRA merged / base", b.Name, b.Inference?.MergedOverBase, 1.02));
+            rows.Add(TargetRow.Report("LoRA rows/s, dynamic padding / pad-to-max", b.Name, b.Padding?.Speedup));
+        }
+
+        return rows;
+    }
+
+    private static void AppendBackbone(StringBuilder text, BackboneResults b, double matmul)
+    {
+        text.AppendLine($"## {b.Name}").AppendLine();
+        foreach (string failure in b.Failures)
+        {
+            text.AppendLine($"- **failed**: {failure}");
+        }
+
+        if (b.Full is not null || b.Lora is not null)
+        {
+            text.AppendLine("| training | step median (s) | min–max (s) | peak RSS (GiB) | RSS before 1st step (GiB) | params+grads+AdamW (GiB) | trainable / all params | GFLOP/step | GFLOP/s | ÷ matmul | last loss |");
+            text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var t in new[] { b.Full, b.Lora }.OfType<TrainingResult>())
+            {
+                text.AppendLine(Invariant(
+                    $"| {t.Mode} | {t.Step.Median:F3} | {t.Step.Min:F3}–{t.Step.Max:F3} | {GiB(t.PeakResidentBytes)} | {GiB(t.ResidentBeforeFirstStepBytes)} | {GiB(t.StateBytes)} | {t.TrainableParameters:N0} / {t.TotalParameters:N0} | {t.StepFlops / 1e9:F1} | {t.AchievedGflops:F1} | {t.AchievedGflops / matmul:F3} | {t.LastLoss:F4} |"));
+            }
+
+            text.AppendLine();
+        }
+
+        if (b.Inference is { } i)
+        {
+            text.AppendLine("| inference (eval, no_grad) | median (ms) | min–max (ms) | ÷ base |");
+            text.AppendLine("|---|---:|---:|---:|");
+            text.AppendLine(Invariant($"| base | {i.Base.Median * 1000:F1} | {i.Base.Min * 1000:F1}–{i.Base.Max * 1000:F1} | 1.000 |"));
+            text.AppendLine(Invariant($"| LoRA unmerged | {i.LoraUnmerged.Median * 1000:F1} | {i.LoraUnmerged.Min * 1000:F1}–{i.LoraUnmerged.Max * 1000:F1} | {i.UnmergedOverBase:F3} |"));
+            text.AppendLine(Invariant($"| LoRA merged | {i.LoraMerged.Median * 1000:F1} | {i.LoraMerged.Min * 1000:F1}–{i.LoraMerged.Max * 1000:F1} | {i.MergedOverBase:F3} |"));
+            text.AppendLine().AppendLine(Invariant($"Merged vs unmerged logits: max |difference| = {i.MergedMaxAbsDifference:G3}.")).AppendLine();
+        }
+
+        if (b.Padding is { } p)
+        {
+            text.AppendLine(Invariant($"SMS spam, {p.Messages} messages: mean {p.MeanTokens:F1} tokens, {p.TruncatedMessages} truncated at {p.MaxLength}; bucketed batches of an epoch pad to {p.EpochMeanPaddedLength:F1} on average; measured batches pad to [{string.Join(", ", p.MeasuredPaddedLengths)}].")).AppendLine();
+            text.AppendLine("| LoRA training, padding | mean padded length | step median (s) | rows/s |");
+            text.AppendLine("|---|---:|---:|---:|");
+            text.AppendLine(Invariant($"| pad to {p.MaxLength} | {p.MaxLength} | {p.PadToMax.Median:F3} | {p.PadToMaxRowsPerSecond:F1} |"));
+            text.AppendLine(Invariant($"| dynamic (length buckets) | {p.MeasuredMeanPaddedLength:F1} | {p.Dynamic.Median:F3} | {p.DynamicRowsPerSecond:F1} |"));
+            text.AppendLine().AppendLine(Invariant($"Throughput ratio dynamic / pad-to-max: {p.Speedup:F2}×.")).AppendLine();
+        }
+    }
+
+    private static string GiB(long bytes) => (bytes / (1024.0 * 1024 * 1024)).ToString("F2", CultureInfo.InvariantCulture);
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,25 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+// Benchmarks of the PEFT building blocks; see bench/README.md. The parent process runs each configuration in a child
+// process of this executable (--child), so that every configuration's peak memory is its own.
+using Microsoft.ML.Peft.Benchmarks;
+
+BenchmarkOptions options;
+try
+{
+    options = BenchmarkOptions.Parse(args);
+}
+catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException)
+{
+    Console.Error.WriteLine(ex.Message);
+    Console.Error.WriteLine(BenchmarkOptions.Usage);
+    return 2;
+}
+
+if (options.Help)
+{
+    Console.WriteLine(BenchmarkOptions.Usage);
+    return 0;
+}
+
+return options.Child is null ? BenchmarkRunner.Run(options, args) : ChildJobs.Run(options);
