@@ -12,8 +12,8 @@ internal sealed record BackboneResults(
     List<string> Failures)
 {
     /// <summary>LoRA step time / full step time (target ≤ 0.62).</summary>
-    internal double? StepTimeRatio => Full is null || Lora is null ? null : Lora.Step.Median / Full.Step.Median;
+    public double? StepTimeRatio => Full is null || Lora is null ? null : Lora.Step.Median / Full.Step.Median;
 
     /// <summary>LoRA peak RSS / full peak RSS (target ≤ 0.40).</summary>
-    internal double? PeakMemoryRatio => Full is null || Lora is null ? null : (double)Lora.PeakResidentBytes / Full.PeakResidentBytes;
+    public double? PeakMemoryRatio => Full is null || Lora is null ? null : (double)Lora.PeakResidentBytes / Full.PeakResidentBytes;
 }
