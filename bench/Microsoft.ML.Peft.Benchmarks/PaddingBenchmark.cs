@@ -1,5 +1,7 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
+using Microsoft.ML.Peft.Training;
+
 namespace Microsoft.ML.Peft.Benchmarks;
 
 /// <summary>
@@ -10,7 +12,6 @@ namespace Microsoft.ML.Peft.Benchmarks;
 /// </summary>
 internal static class PaddingBenchmark
 {
-    private const int BatchesPerBucket = 50;
     private const double LearningRate = 1e-3;
 
     internal static PaddingResult Run(BenchmarkOptions options, string backboneName)
@@ -22,7 +23,7 @@ internal static class PaddingBenchmark
         var lengths = encoded.Select(e => e.Length).ToArray();
         Log.Info($"{data.Count} messages tokenized: mean {lengths.Average():F1} tokens, {encoded.Count(e => e.Truncated)} truncated at {options.SequenceLength}");
 
-        var batches = LengthBucketBatcher.Batches(lengths, options.Batch, BatchesPerBucket, options.Seed)
+        var batches = new LengthBucketBatcher(lengths, options.Batch).EpochBatches(new Random(options.Seed), PaddingMode.LengthBucketed)
             .Where(b => b.Length == options.Batch)
             .Select(b => (Rows: b, Padded: b.Max(i => lengths[i])))
             .ToList();
