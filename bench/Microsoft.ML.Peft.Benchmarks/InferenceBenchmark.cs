@@ -8,30 +8,40 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Peft.Benchmarks;
 
 /// <summary>
-/// Inference latency of one batch (eval mode, no_grad): the base model; the same model with the LoRA adapter attached
+/// Inference latency of one batch (eval mode, no_grad): the base model; the same weights with the LoRA adapter attached
 /// (forward hooks add s·B·A·x to query and value); and after <see cref="PeftModel.MergeAdapter"/>, where the hooks stay but
-/// skip the merged adapter. The three run one after the other in one process, each after its own warm-up.
+/// skip the merged adapter. Three networks with the same weights are timed round-robin, one pass each per round with the
+/// starting one rotating, so load changes on a shared machine hit all three alike instead of biasing whichever ran last.
 /// </summary>
 internal static class InferenceBenchmark
 {
     internal static InferenceResult Run(BenchmarkOptions options, string backboneName)
     {
         var backbone = BenchmarkBackbone.Load(backboneName);
-        using var network = backbone.CreateClassifier(options.Seed);
-        var config = ((BertModel)network.Encoder).Config;
+        using var baseNetwork = backbone.CreateClassifier(options.Seed);
+        using var unmergedNetwork = backbone.CreateClassifier(options.Seed);
+        using var mergedNetwork = backbone.CreateClassifier(options.Seed);
+        var config = ((BertModel)baseNetwork.Encoder).Config;
         using var batch = BatchTensors.Random(options.Batch, options.SequenceLength, config.VocabSize, BenchmarkBackbone.LabelCount, options.Seed);
-        network.eval();
 
-        var baseTime = Measure("base", network, batch, options);
-        using var peft = LoraSetup.Create(network, backbone, options);
-        network.eval();
-        RandomizeLoraB(peft, options.Seed);
-        using var unmergedLogits = Logits(network, batch);
-        var unmerged = Measure("LoRA unmerged", network, batch, options);
+        using var unmergedPeft = LoraSetup.Create(unmergedNetwork, backbone, options);
+        using var mergedPeft = LoraSetup.Create(mergedNetwork, backbone, options);
+        RandomizeLoraB(unmergedPeft, options.Seed);
+        RandomizeLoraB(mergedPeft, options.Seed);
+        mergedPeft.MergeAdapter();
+        var networks = new[] { baseNetwork, unmergedNetwork, mergedNetwork };
+        foreach (var network in networks)
+        {
+            network.eval();
+        }
 
-        peft.MergeAdapter();
-        using var mergedLogits = Logits(network, batch);
-        var merged = Measure("LoRA merged", network, batch, options);
+        using var unmergedLogits = Logits(unmergedNetwork, batch);
+        using var mergedLogits = Logits(mergedNetwork, batch);
+        var samples = Measure(networks, batch, options);
+        var baseTime = TimingSummary.From(samples[0]);
+        var unmerged = TimingSummary.From(samples[1]);
+        var merged = TimingSummary.From(samples[2]);
+        Log.Info($"base {baseTime.Median * 1000:F1} ms, LoRA unmerged {unmerged.Median * 1000:F1} ms, LoRA merged {merged.Median * 1000:F1} ms (medians of {samples[0].Count} rounds)");
         double difference;
         using (var scope = NewDisposeScope())
         {
@@ -41,23 +51,28 @@ internal static class InferenceBenchmark
         return new InferenceResult(backbone.Name, baseTime, unmerged, merged, unmerged.Median / baseTime.Median, merged.Median / baseTime.Median, difference);
     }
 
-    private static TimingSummary Measure(string label, SequenceClassifierModel network, BatchTensors batch, BenchmarkOptions options)
+    private static List<double>[] Measure(SequenceClassifierModel[] networks, BatchTensors batch, BenchmarkOptions options)
     {
         using var noGrad = no_grad();
         for (int i = 0; i < options.Warmup; i++)
         {
-            Forward(network, batch);
+            foreach (var network in networks)
+            {
+                Forward(network, batch);
+            }
         }
 
-        var samples = new List<double>();
-        for (int i = 0; i < options.InferenceSteps; i++)
+        var samples = networks.Select(_ => new List<double>()).ToArray();
+        for (int round = 0; round < options.InferenceSteps; round++)
         {
-            samples.Add(Forward(network, batch));
+            for (int k = 0; k < networks.Length; k++)
+            {
+                int which = (round + k) % networks.Length;
+                samples[which].Add(Forward(networks[which], batch));
+            }
         }
 
-        var time = TimingSummary.From(samples);
-        Log.Info($"{label}: median {time.Median * 1000:F1} ms over {samples.Count} forward passes");
-        return time;
+        return samples;
     }
 
     private static double Forward(SequenceClassifierModel network, BatchTensors batch)
