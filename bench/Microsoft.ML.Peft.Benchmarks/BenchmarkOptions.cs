@@ -25,6 +25,7 @@ internal sealed class BenchmarkOptions
           --matmul-reps N        measured matmuls, at the start and at the end of the run (default 10)
           --rank N               LoRA rank (default 8)
           --alpha X              LoRA alpha (default 16)
+          --lora-dropout X       LoRA dropout (default 0.1, as the sample; PEFT's default is 0)
           --seed N               seed of weights, inputs and batch order (default 1)
           --help                 this text
         """;
@@ -54,6 +55,9 @@ internal sealed class BenchmarkOptions
     internal int Rank { get; private set; } = 8;
 
     internal double Alpha { get; private set; } = 16;
+
+    /// <summary>LoRA dropout; 0.1 as in the text-classification sample (PEFT's own default is 0).</summary>
+    internal double LoraDropout { get; private set; } = 0.1;
 
     internal int Seed { get; private set; } = 1;
 
@@ -100,6 +104,7 @@ internal sealed class BenchmarkOptions
                 case "--matmul-reps": options.MatmulReps = Positive(value, flag); break;
                 case "--rank": options.Rank = Positive(value, flag); break;
                 case "--alpha": options.Alpha = double.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--lora-dropout": options.LoraDropout = double.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--seed": options.Seed = NonNegative(value, flag); break;
                 case "--child": options.Child = value; break;
                 case "--backbone": options.Backbone = List(value, BenchmarkBackbone.Names, flag).Single(); break;
@@ -119,7 +124,8 @@ internal sealed class BenchmarkOptions
         "--batch", Invariant(Batch), "--seq", Invariant(SequenceLength), "--warmup", Invariant(Warmup),
         "--steps", Invariant(Steps), "--infer-steps", Invariant(InferenceSteps), "--padding-steps", Invariant(PaddingSteps),
         "--matmul-size", Invariant(MatmulSize), "--matmul-reps", Invariant(MatmulReps),
-        "--rank", Invariant(Rank), "--alpha", Alpha.ToString("R", CultureInfo.InvariantCulture), "--seed", Invariant(Seed),
+        "--rank", Invariant(Rank), "--alpha", Alpha.ToString("R", CultureInfo.InvariantCulture),
+        "--lora-dropout", LoraDropout.ToString("R", CultureInfo.InvariantCulture), "--seed", Invariant(Seed),
     };
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);

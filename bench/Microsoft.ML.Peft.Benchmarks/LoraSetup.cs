@@ -7,15 +7,12 @@ namespace Microsoft.ML.Peft.Benchmarks;
 /// <summary>The LoRA configuration under test: rank r and alpha on query/value, the classifier head (and any untrained encoder module) trained in full.</summary>
 internal static class LoraSetup
 {
-    /// <summary>LoRA dropout, as in the text-classification sample.</summary>
-    internal const double Dropout = 0.1;
-
     internal static PeftModel Create(BertForSequenceClassification network, BenchmarkBackbone backbone, BenchmarkOptions options) =>
         PeftModel.Create(network, new LoraConfig
         {
             Rank = options.Rank,
             Alpha = options.Alpha,
-            Dropout = Dropout,
+            Dropout = options.LoraDropout,
             TargetModules = ModuleSelector.FromNames("query", "value"),
             ModulesToSave = new[] { "classifier" }.Concat(backbone.UntrainedModules).ToArray(),
         });

@@ -18,5 +18,5 @@ internal sealed record RunSettings(
 {
     internal static RunSettings From(BenchmarkOptions options, IEnumerable<string> args) => new(
         string.Join(' ', args), options.Batch, options.SequenceLength, options.Warmup, options.Steps, options.InferenceSteps,
-        options.PaddingSteps, options.Rank, options.Alpha, LoraSetup.Dropout, options.Seed);
+        options.PaddingSteps, options.Rank, options.Alpha, options.LoraDropout, options.Seed);
 }
