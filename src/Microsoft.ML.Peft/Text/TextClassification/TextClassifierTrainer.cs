@@ -38,6 +38,11 @@ internal static class TextClassifierTrainer
         }
 
         var encodedValidation = validation is null ? null : Encode(validation, tokenizer);
+
+        // The new head and the adapter's initial weights are drawn from TorchSharp's global generator, so it is seeded from
+        // the MLContext first: the same seed then gives the same model, not only the same batches.
+        int seed = ((IHostEnvironment)context).Register(LogName).Rand.Next();
+        torch.manual_seed(seed);
         var network = backbone.Architecture.CreateSequenceClassifier(backbone.CreateEncoder(), labelCount);
         PeftModel? peft = null;
         try
@@ -73,7 +78,7 @@ internal static class TextClassifierTrainer
                 EarlyStoppingPatience = options.EarlyStoppingPatience,
                 CheckpointDirectory = options.CheckpointDirectory,
                 CheckpointEverySteps = options.CheckpointEverySteps,
-                Seed = ((IHostEnvironment)context).Register(LogName).Rand.Next(),
+                Seed = seed,
             };
             var result = PeftTrainingEngine.Train(job, settings, device, options.Progress, log.Info, options.CancellationToken);
 

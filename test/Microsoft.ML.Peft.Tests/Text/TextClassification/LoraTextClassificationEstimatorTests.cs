@@ -270,6 +270,23 @@ public sealed class LoraTextClassificationEstimatorTests : IDisposable
     }
 
     [Fact]
+    public void Fit_SameMLContextSeed_GivesIdenticalModels()
+    {
+        float[][] Scores()
+        {
+            var ml = new MLContext(seed: 5);
+            var data = ml.Data.LoadFromEnumerable(SentimentRows.Create(64, seed: 3));
+            var model = ml.Transforms.Conversion.MapValueToKey("Label")
+                .Append(ml.Peft().LoraTextClassifier(_backbone, epochs: 2, batchSize: 16))
+                .Fit(data);
+            using var classifier = model.LastTransformer;
+            return model.Transform(Holdout()).GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()).ToArray();
+        }
+
+        Assert.Equal(Scores(), Scores());
+    }
+
+    [Fact]
     public void Fit_CancelledToken_ThrowsOperationCanceled()
     {
         using var cancellation = new CancellationTokenSource();
