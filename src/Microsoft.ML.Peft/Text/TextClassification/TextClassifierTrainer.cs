@@ -42,7 +42,10 @@ internal static class TextClassifierTrainer
         // The new head and the adapter's initial weights are drawn from TorchSharp's global generator, so it is seeded from
         // the MLContext first: the same seed then gives the same model, not only the same batches.
         int seed = ((IHostEnvironment)context).Register(LogName).Rand.Next();
-        torch.manual_seed(seed);
+        using (torch.manual_seed(seed))
+        {
+        }
+
         var network = backbone.Architecture.CreateSequenceClassifier(backbone.CreateEncoder(), labelCount);
         PeftModel? peft = null;
         try
