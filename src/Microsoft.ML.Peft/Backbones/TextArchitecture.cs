@@ -28,6 +28,16 @@ internal abstract class TextArchitecture
     /// <summary>Hugging Face's class name of the sequence classifier, written into exported configurations.</summary>
     internal abstract string SequenceClassifierClassName { get; }
 
+    /// <summary>
+    /// The token-classification head's module names, trained in full and saved under <c>modules_to_save</c>: PEFT's
+    /// <c>PeftModelForTokenClassification</c> defaults (<c>classifier</c>, <c>score</c>), which every architecture here matches
+    /// with its one <c>classifier</c> layer.
+    /// </summary>
+    internal virtual IReadOnlyList<string> TokenClassifierHeadModules { get; } = new[] { "classifier", "score" };
+
+    /// <summary>Hugging Face's class name of the token classifier, written into exported configurations.</summary>
+    internal abstract string TokenClassifierClassName { get; }
+
     /// <summary>Files of a model folder the tokenizer needs; a folder missing one is refused by name.</summary>
     internal abstract IReadOnlyList<string> RequiredTokenizerFiles { get; }
 
@@ -48,4 +58,10 @@ internal abstract class TextArchitecture
 
     /// <summary>Wraps <paramref name="encoder"/> with a new, randomly initialised sequence-classification head.</summary>
     internal abstract SequenceClassifierModel CreateSequenceClassifier(TextEncoder encoder, int labelCount);
+
+    /// <summary>
+    /// Wraps <paramref name="encoder"/> (built by <see cref="CreateEncoder"/>, and owned by the result) with a new, randomly
+    /// initialised token-classification head; parts of the encoder the Hugging Face token classifier lacks (BERT's pooler) are removed.
+    /// </summary>
+    internal abstract TokenClassifierModel CreateTokenClassifier(TextEncoder encoder, int labelCount);
 }

@@ -23,6 +23,8 @@ internal sealed class BertArchitecture : TextArchitecture
 
     internal override string SequenceClassifierClassName => "BertForSequenceClassification";
 
+    internal override string TokenClassifierClassName => "BertForTokenClassification";
+
     internal override IReadOnlyList<string> RequiredTokenizerFiles { get; } = new[] { WordPieceTokenizerFactory.VocabFileName };
 
     internal override IReadOnlyList<string> OptionalTokenizerFiles { get; } = new[] { WordPieceTokenizerFactory.TokenizerConfigFileName };
@@ -40,4 +42,7 @@ internal sealed class BertArchitecture : TextArchitecture
 
     internal override SequenceClassifierModel CreateSequenceClassifier(TextEncoder encoder, int labelCount) =>
         new BertForSequenceClassification((BertModel)encoder, labelCount);
+
+    internal override TokenClassifierModel CreateTokenClassifier(TextEncoder encoder, int labelCount) =>
+        new BertForTokenClassification((BertModel)encoder, labelCount);
 }

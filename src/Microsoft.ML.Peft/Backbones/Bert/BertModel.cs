@@ -13,6 +13,10 @@ namespace Microsoft.ML.Peft.Backbones.Bert;
 /// so checkpoints load by name and PEFT target names such as <c>query</c>/<c>value</c> apply unchanged.
 /// Sub-modules are invoked with <c>call</c> so PEFT layers attached by hooks take part.
 /// </summary>
+/// <remarks>
+/// The pooler is optional, as Hugging Face's <c>add_pooling_layer</c>: heads that read every token (token classification)
+/// build <c>BertModel(add_pooling_layer=False)</c>, so their checkpoints and adapters have no <c>bert.pooler.*</c> keys.
+/// </remarks>
 internal sealed class BertModel : TextEncoder
 {
     [ComponentName(Name = "embeddings")]
@@ -20,15 +24,17 @@ internal sealed class BertModel : TextEncoder
     [ComponentName(Name = "encoder")]
     private readonly BertEncoder _encoder;
     [ComponentName(Name = "pooler")]
-    private readonly BertDense _pooler;
+    private BertDense? _pooler;
 
-    internal BertModel(BertConfig config)
+    /// <param name="config">The encoder's shape.</param>
+    /// <param name="addPoolingLayer">Hugging Face's <c>add_pooling_layer</c>: false leaves out <c>pooler.dense</c>.</param>
+    internal BertModel(BertConfig config, bool addPoolingLayer = true)
         : base(nameof(BertModel))
     {
         Config = config;
         _embeddings = new BertEmbeddings(config);
         _encoder = new BertEncoder(config);
-        _pooler = new BertDense(config.HiddenSize, config.HiddenSize);
+        _pooler = addPoolingLayer ? new BertDense(config.HiddenSize, config.HiddenSize) : null;
         RegisterComponents();
     }
 
@@ -47,8 +53,31 @@ internal sealed class BertModel : TextEncoder
         return _encoder.call(hidden, AttentionMask.Additive(attentionMask, hidden.dtype));
     }
 
+    /// <summary>Whether the encoder has its pooler (<c>pooler.dense</c>).</summary>
+    internal bool HasPooler => _pooler is not null;
+
     /// <summary>tanh(pooler.dense(hidden[:, 0])): BERT's pooled output.</summary>
-    internal Tensor Pool(Tensor lastHidden) => _pooler.call(lastHidden.select(1, 0)).tanh();
+    /// <exception cref="InvalidOperationException">The encoder was built or left without its pooler.</exception>
+    internal Tensor Pool(Tensor lastHidden) =>
+        (_pooler ?? throw new InvalidOperationException("This BERT encoder has no pooler (add_pooling_layer = false); build it with one to pool."))
+            .call(lastHidden.select(1, 0)).tanh();
+
+    /// <summary>
+    /// Drops and disposes the pooler, turning a loaded encoder into Hugging Face's <c>BertModel(add_pooling_layer=False)</c>:
+    /// a pretrained encoder is loaded once with its pooler (the fingerprint covers it), and a head that does not pool removes it
+    /// so that no <c>pooler.*</c> key reaches its state dict or a PEFT adapter.
+    /// </summary>
+    internal void RemovePooler()
+    {
+        if (_pooler is null)
+        {
+            return;
+        }
+
+        _internal_submodules.Remove("pooler");
+        _pooler.Dispose();
+        _pooler = null;
+    }
 
     /// <summary>Mean of the hidden states over attended tokens (sentence-transformers' mean pooling).</summary>
     internal static Tensor MeanPool(Tensor lastHidden, Tensor attentionMask)

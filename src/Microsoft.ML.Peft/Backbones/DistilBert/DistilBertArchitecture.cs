@@ -30,6 +30,8 @@ internal sealed class DistilBertArchitecture : TextArchitecture
 
     internal override string SequenceClassifierClassName => "DistilBertForSequenceClassification";
 
+    internal override string TokenClassifierClassName => "DistilBertForTokenClassification";
+
     internal override IReadOnlyList<string> RequiredTokenizerFiles { get; } = new[] { WordPieceTokenizerFactory.VocabFileName };
 
     internal override IReadOnlyList<string> OptionalTokenizerFiles { get; } = new[] { WordPieceTokenizerFactory.TokenizerConfigFileName };
@@ -48,4 +50,7 @@ internal sealed class DistilBertArchitecture : TextArchitecture
 
     internal override SequenceClassifierModel CreateSequenceClassifier(TextEncoder encoder, int labelCount) =>
         new DistilBertForSequenceClassification((DistilBertModel)encoder, labelCount);
+
+    internal override TokenClassifierModel CreateTokenClassifier(TextEncoder encoder, int labelCount) =>
+        new DistilBertForTokenClassification((DistilBertModel)encoder, labelCount);
 }

@@ -28,6 +28,8 @@ internal sealed class RobertaArchitecture : TextArchitecture
 
     internal override string SequenceClassifierClassName => "RobertaForSequenceClassification";
 
+    internal override string TokenClassifierClassName => "RobertaForTokenClassification";
+
     internal override IReadOnlyList<string> RequiredTokenizerFiles { get; } = new[] { RobertaTokenizerFactory.VocabFileName, RobertaTokenizerFactory.MergesFileName };
 
     internal override IReadOnlyList<string> OptionalTokenizerFiles { get; } = new[] { WordPieceTokenizerFactory.TokenizerConfigFileName };
@@ -45,6 +47,9 @@ internal sealed class RobertaArchitecture : TextArchitecture
 
     internal override SequenceClassifierModel CreateSequenceClassifier(TextEncoder encoder, int labelCount) =>
         new RobertaForSequenceClassification((RobertaModel)encoder, labelCount);
+
+    internal override TokenClassifierModel CreateTokenClassifier(TextEncoder encoder, int labelCount) =>
+        new RobertaForTokenClassification((RobertaModel)encoder, labelCount);
 
     /// <exception cref="InvalidDataException">A field is missing, malformed or unsupported.</exception>
     internal static BertConfig ReadConfig(JsonObject config, string source)
