@@ -12,12 +12,14 @@ namespace Microsoft.ML.Peft.Backbones;
 internal sealed class TextTokenizer
 {
     private readonly Func<string, IReadOnlyList<int>> _encode;
+    private readonly Func<string, IReadOnlyList<int>> _encodeWord;
 
     /// <param name="encode">Sub-word ids of a text without special tokens.</param>
     /// <param name="layout">Special tokens of the architecture.</param>
     /// <param name="maxLength">Longest sequence, special tokens included.</param>
     /// <param name="files">The tokenizer's files (name to bytes), saved with a trained model so it tokenizes the same way after loading.</param>
-    internal TextTokenizer(Func<string, IReadOnlyList<int>> encode, SpecialTokenLayout layout, int maxLength, IReadOnlyDictionary<string, byte[]> files)
+    /// <param name="encodeWord">Sub-word ids of one word of a pre-split sentence (see <see cref="EncodeWord"/>); null uses <paramref name="encode"/>.</param>
+    internal TextTokenizer(Func<string, IReadOnlyList<int>> encode, SpecialTokenLayout layout, int maxLength, IReadOnlyDictionary<string, byte[]> files, Func<string, IReadOnlyList<int>>? encodeWord = null)
     {
         if (maxLength < layout.PairOverhead + 2)
         {
@@ -25,6 +27,7 @@ internal sealed class TextTokenizer
         }
 
         _encode = encode;
+        _encodeWord = encodeWord ?? encode;
         Layout = layout;
         MaxLength = maxLength;
         Files = files;
@@ -37,10 +40,23 @@ internal sealed class TextTokenizer
     internal IReadOnlyDictionary<string, byte[]> Files { get; }
 
     /// <summary>The same tokenizer with a shorter (or equal) maximum length.</summary>
-    internal TextTokenizer WithMaxLength(int maxLength) => new(_encode, Layout, maxLength, Files);
+    internal TextTokenizer WithMaxLength(int maxLength) => new(_encode, Layout, maxLength, Files, _encodeWord);
 
     /// <summary>Sub-word ids of <paramref name="text"/> without special tokens.</summary>
     internal IReadOnlyList<int> EncodeWithoutSpecialTokens(string text) => _encode(text);
+
+    /// <summary>
+    /// Sub-word ids, without special tokens, of one word of a sentence given as words, as Hugging Face's tokenizers produce
+    /// them with <c>is_split_into_words=True</c>: WordPiece tokenizes the word alone; byte-level BPE (RoBERTa) gives every word,
+    /// the first included, a leading space (Hugging Face refuses pre-split input unless <c>add_prefix_space=True</c>).
+    /// A word that tokenizes to nothing (only characters the normaliser deletes) gives the unknown token where the vocabulary
+    /// has one, so the word keeps a position to be labelled and predicted at; Hugging Face would drop it with its label.
+    /// </summary>
+    internal IReadOnlyList<int> EncodeWord(string word) => _encodeWord(word);
+
+    /// <summary><paramref name="ids"/>, or the unknown token alone when they are empty and <paramref name="unknownId"/> is known.</summary>
+    internal static IReadOnlyList<int> OrUnknown(IReadOnlyList<int> ids, int? unknownId) =>
+        ids.Count == 0 && unknownId is int unknown ? new[] { unknown } : ids;
 
     /// <summary>Encodes a text, or a pair when <paramref name="second"/> is not null, truncating to <see cref="MaxLength"/>.</summary>
     internal EncodedText Encode(string text, string? second = null)
@@ -130,5 +146,6 @@ internal sealed class TextTokenizer
             text => tokenizer.EncodeToIds(text, addSpecialTokens: false),
             new SpecialTokenLayout(tokenizer.ClassificationTokenId, tokenizer.SeparatorTokenId, tokenizer.PaddingTokenId, DoubleSeparatorBetweenPair: false, secondSegmentHasTypeOne),
             maxLength,
-            files);
+            files,
+            word => OrUnknown(tokenizer.EncodeToIds(word, addSpecialTokens: false), tokenizer.UnknownTokenId));
 }

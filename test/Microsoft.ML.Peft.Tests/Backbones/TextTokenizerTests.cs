@@ -2,6 +2,7 @@
 
 using System.Text;
 using Microsoft.ML.Peft.Backbones;
+using Microsoft.ML.Peft.Tests.Infrastructure;
 
 namespace Microsoft.ML.Peft.Tests.Backbones;
 
@@ -83,6 +84,37 @@ public sealed class TextTokenizerTests
                 }
             }
         }
+    }
+
+    [Fact]
+    public void EncodeWord_WordOfSeveralPieces_IsThatWordsWordPieces()
+    {
+        var tokenizer = TinyWordPiece.Create();
+
+        Assert.Equal(new[] { (int)TinyWordPiece.Un, (int)TinyWordPiece.PlayPiece, (int)TinyWordPiece.Able }, tokenizer.EncodeWord("Unplayable"));
+        Assert.Equal(new[] { (int)TinyWordPiece.Play, (int)TinyWordPiece.Ing }, tokenizer.EncodeWord("playing"));
+    }
+
+    [Fact]
+    public void EncodeWord_WordWithPunctuation_KeepsEveryPieceInTheOneWord()
+    {
+        // BERT's pre-tokenizer splits "cat-sat" at the hyphen; Hugging Face gives all three tokens the word's index.
+        Assert.Equal(new[] { (int)TinyWordPiece.Cat, 17, (int)TinyWordPiece.Sat }, TinyWordPiece.Create().EncodeWord("cat-sat"));
+    }
+
+    [Fact]
+    public void EncodeWord_WordThatTokenizesToNothing_IsTheUnknownToken()
+    {
+        var tokenizer = TinyWordPiece.Create();
+
+        Assert.Empty(tokenizer.EncodeWithoutSpecialTokens(string.Empty));
+        Assert.Equal(new[] { (int)TinyWordPiece.Unknown }, tokenizer.EncodeWord(string.Empty));
+    }
+
+    [Fact]
+    public void EncodeWord_SurvivesWithMaxLength()
+    {
+        Assert.Equal(new[] { (int)TinyWordPiece.Unknown }, TinyWordPiece.Create().WithMaxLength(8).EncodeWord(string.Empty));
     }
 
     [Fact]

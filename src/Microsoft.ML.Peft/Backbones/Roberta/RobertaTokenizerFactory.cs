@@ -82,11 +82,21 @@ internal static class RobertaTokenizerFactory
         }
 
         var layout = new SpecialTokenLayout(special[Start], special[Separator], special[Pad], DoubleSeparatorBetweenPair: true, SecondSegmentHasTypeOne: false);
-        return new TextTokenizer(text => bpe.EncodeToIds(addPrefixSpace ? WithPrefixSpace(text) : text), layout, maxLength, files);
+        int? unknownId = special.TryGetValue(Unknown, out int unknown) ? unknown : null;
+        return new TextTokenizer(
+            text => bpe.EncodeToIds(addPrefixSpace ? WithPrefixSpace(text) : text),
+            layout,
+            maxLength,
+            files,
+            word => TextTokenizer.OrUnknown(bpe.EncodeToIds(WordWithPrefixSpace(word)), unknownId));
     }
 
     // Hugging Face's byte-level add_prefix_space: one space before a text that does not start with one.
     private static string WithPrefixSpace(string text) => text.Length == 0 || text[0] == ' ' ? text : " " + text;
+
+    // A pre-split word always gets its space, whatever tokenizer_config.json says: Hugging Face only accepts pre-split input
+    // with add_prefix_space=True, whose ByteLevel pre-tokenizer then prefixes every word, the first one included.
+    private static string WordWithPrefixSpace(string word) => word.StartsWith(' ') ? word : " " + word;
 
     private static byte[] Require(IReadOnlyDictionary<string, byte[]> files, string name, string source) =>
         files.TryGetValue(name, out var bytes)

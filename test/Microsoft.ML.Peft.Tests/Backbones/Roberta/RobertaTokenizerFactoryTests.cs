@@ -59,6 +59,30 @@ public sealed class RobertaTokenizerFactoryTests
     }
 
     [Fact]
+    public void EncodeWord_FirstAndLaterWords_AllGetTheLeadingSpace()
+    {
+        // Hugging Face's is_split_into_words needs add_prefix_space=True, whose ByteLevel pre-tokenizer prefixes every word:
+        // "lower" is tokenized as " lower" (Ġ low er), unlike the first word of the running text "lower newer".
+        var tokenizer = Create();
+
+        Assert.Equal(new[] { (int)G, (int)Low, (int)Er }, tokenizer.EncodeWord("lower"));
+        Assert.Equal(new[] { (int)GNewer }, tokenizer.EncodeWord("newer"));
+        Assert.Equal(new[] { (int)Low, (int)Er, (int)GNewer }, tokenizer.EncodeWithoutSpecialTokens("lower newer"));
+    }
+
+    [Fact]
+    public void EncodeWord_WordStartingWithASpace_GetsNoSecondSpace()
+    {
+        Assert.Equal(new[] { (int)GNewer }, Create().EncodeWord(" newer"));
+    }
+
+    [Fact]
+    public void EncodeWord_AddPrefixSpaceFalseInTokenizerConfig_StillPrefixesTheWord()
+    {
+        Assert.Equal(new[] { (int)G, (int)Low, (int)Er }, Create(tokenizerConfig: "{\"add_prefix_space\": false}").EncodeWord("lower"));
+    }
+
+    [Fact]
     public void Encode_NonAsciiLetter_IsSplitIntoItsUtf8Bytes()
     {
         // é is UTF-8 C3 A9, which the byte-to-unicode table writes as 'Ã' and '©'.
