@@ -42,10 +42,11 @@ internal static class SharedFixtures
     }
 }
 
-/// <summary>A fact that needs a path under <c>../shared/fixtures</c> and skips, naming it, when it is absent.</summary>
+/// <summary>A fact that needs paths under <c>../shared/fixtures</c> and skips, naming the first absent one.</summary>
 public sealed class SharedFixtureFactAttribute : FactAttribute
 {
-    public SharedFixtureFactAttribute(string relativePath) => Skip = SharedFixtures.SkipReason(relativePath);
+    public SharedFixtureFactAttribute(params string[] relativePaths) =>
+        Skip = relativePaths.Select(SharedFixtures.SkipReason).FirstOrDefault(reason => reason is not null);
 }
 
 /// <summary>A theory that needs a path under <c>../shared/fixtures</c> and skips, naming it, when it is absent.</summary>
