@@ -22,6 +22,9 @@ internal abstract class TextArchitecture
     /// </summary>
     internal abstract IReadOnlyList<string> DefaultTargetModules { get; }
 
+    /// <summary>The attention's query, key and value projections (OpenMed's LoRA targets for named-entity recognition).</summary>
+    internal abstract IReadOnlyList<string> AttentionProjectionModules { get; }
+
     /// <summary>The sequence-classification head's module names, trained in full and saved under <c>modules_to_save</c>.</summary>
     internal abstract IReadOnlyList<string> SequenceClassifierHeadModules { get; }
 

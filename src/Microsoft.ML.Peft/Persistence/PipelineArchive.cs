@@ -25,6 +25,7 @@ internal static class PipelineArchive
     private static readonly Dictionary<string, StageLoader> s_loaders = new(StringComparer.Ordinal)
     {
         [LoraTextClassificationTransformer.Kind] = LoraTextClassificationTransformer.LoadFrom,
+        [LoraNamedEntityRecognitionTransformer.Kind] = LoraNamedEntityRecognitionTransformer.LoadFrom,
     };
 
     /// <summary>Reads one PEFT stage back from the archive.</summary>
@@ -160,6 +161,74 @@ internal static class PipelineArchive
         write(buffer);
         using var entry = zip.CreateEntry(name, CompressionLevel.Fastest).Open();
         entry.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    /// <summary>Writes an adapter (saved by <paramref name="saveAdapter"/> into a temporary folder) as entries under <paramref name="prefix"/>.</summary>
+    internal static void WriteAdapter(ZipArchive zip, string prefix, Action<string> saveAdapter)
+    {
+        string temporary = Directory.CreateTempSubdirectory("peft-adapter-").FullName;
+        try
+        {
+            saveAdapter(temporary);
+            foreach (string file in Directory.GetFiles(temporary).Order(StringComparer.Ordinal))
+            {
+                WriteEntry(zip, prefix + Path.GetFileName(file), s => s.Write(File.ReadAllBytes(file)));
+            }
+        }
+        finally
+        {
+            Directory.Delete(temporary, recursive: true);
+        }
+    }
+
+    /// <summary>The files directly under <paramref name="prefix"/>, by name.</summary>
+    internal static Dictionary<string, byte[]> ReadFolder(ZipArchive zip, string prefix, string source) =>
+        zip.Entries
+            .Where(e => e.FullName.StartsWith(prefix, StringComparison.Ordinal) && e.Name.Length > 0)
+            .ToDictionary(e => e.Name, e => ReadBytes(zip, e.FullName, source), StringComparer.Ordinal);
+
+    /// <summary>Loads the adapter stored under <paramref name="prefix"/> onto <paramref name="network"/> (through a temporary folder).</summary>
+    internal static PeftModel ReadAdapter(ZipArchive zip, string prefix, string source, TorchSharp.torch.nn.Module network)
+    {
+        string temporary = Directory.CreateTempSubdirectory("peft-adapter-").FullName;
+        try
+        {
+            foreach (var (name, bytes) in ReadFolder(zip, prefix, source))
+            {
+                File.WriteAllBytes(Path.Combine(temporary, name), bytes);
+            }
+
+            return PeftModel.FromPretrained(network, temporary);
+        }
+        finally
+        {
+            Directory.Delete(temporary, recursive: true);
+        }
+    }
+
+    /// <summary>A given backbone with the same weights, else the recorded folder if it still exists.</summary>
+    /// <exception cref="InvalidOperationException">Neither; the message says to pass the backbone to Load.</exception>
+    internal static PretrainedModel ResolveBackbone(Backbones.BackboneReference reference, IReadOnlyList<PretrainedModel> backbones)
+    {
+        foreach (var candidate in backbones.Where(b => b.ModelType == reference.ModelType))
+        {
+            if (candidate.GetFingerprint() == reference.Fingerprint)
+            {
+                return candidate;
+            }
+        }
+
+        if (reference.Directory is { } directory && Directory.Exists(directory))
+        {
+            var reopened = PretrainedModel.FromDirectory(directory);
+            reference.Verify(reopened);
+            return reopened;
+        }
+
+        throw new InvalidOperationException(
+            $"The model was trained on the {reference.ModelType} backbone from '{reference.Source}', which "
+            + (backbones.Count > 0 ? "none of the given backbones matches (different weights) and which " : string.Empty)
+            + "cannot be reopened from a folder. Pass it to Load: mlContext.Peft().Model.Load(path, out schema, backbone).");
     }
 
     private static IEnumerable<ITransformer> Flatten(ITransformer model) =>

@@ -19,6 +19,8 @@ internal sealed class BertArchitecture : TextArchitecture
 
     internal override IReadOnlyList<string> DefaultTargetModules { get; } = new[] { "query", "value" };
 
+    internal override IReadOnlyList<string> AttentionProjectionModules { get; } = new[] { "query", "key", "value" };
+
     internal override IReadOnlyList<string> SequenceClassifierHeadModules { get; } = new[] { "classifier", "score" };
 
     internal override string SequenceClassifierClassName => "BertForSequenceClassification";

@@ -23,6 +23,8 @@ internal sealed class DistilBertArchitecture : TextArchitecture
     /// </summary>
     internal override IReadOnlyList<string> DefaultTargetModules { get; } = new[] { "q_lin", "v_lin" };
 
+    internal override IReadOnlyList<string> AttentionProjectionModules { get; } = new[] { "q_lin", "k_lin", "v_lin" };
+
     /// <summary>
     /// Both head layers: PEFT's default "classifier" also matches <c>pre_classifier</c> by suffix, so Python adapters save both.
     /// </summary>

@@ -23,6 +23,8 @@ internal sealed class RobertaArchitecture : TextArchitecture
 
     internal override IReadOnlyList<string> DefaultTargetModules { get; } = new[] { "query", "value" };
 
+    internal override IReadOnlyList<string> AttentionProjectionModules { get; } = new[] { "query", "key", "value" };
+
     /// <summary>The whole <see cref="RobertaClassificationHead"/> (<c>dense</c> and <c>out_proj</c>).</summary>
     internal override IReadOnlyList<string> SequenceClassifierHeadModules { get; } = new[] { "classifier" };
 

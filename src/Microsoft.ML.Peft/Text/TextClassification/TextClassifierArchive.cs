@@ -41,20 +41,7 @@ internal static class TextClassifierArchive
         };
         PipelineArchive.WriteEntry(archive, prefix + StageFile, s => JsonSerializer.Serialize(s, stage, new JsonSerializerOptions { WriteIndented = true }));
 
-        string temporary = Directory.CreateTempSubdirectory("peft-adapter-").FullName;
-        try
-        {
-            transformer.SaveAdapter(temporary);
-            foreach (string file in Directory.GetFiles(temporary).Order(StringComparer.Ordinal))
-            {
-                PipelineArchive.WriteEntry(archive, prefix + AdapterFolder + Path.GetFileName(file), s => s.Write(File.ReadAllBytes(file)));
-            }
-        }
-        finally
-        {
-            Directory.Delete(temporary, recursive: true);
-        }
-
+        PipelineArchive.WriteAdapter(archive, prefix + AdapterFolder, transformer.SaveAdapter);
         foreach (var (name, bytes) in network.Tokenizer.Files.OrderBy(f => f.Key, StringComparer.Ordinal))
         {
             PipelineArchive.WriteEntry(archive, prefix + TokenizerFolder + name, s => s.Write(bytes));
@@ -79,23 +66,15 @@ internal static class TextClassifierArchive
         int labelCount = stage["label_count"]?.GetValue<int>() ?? throw new InvalidDataException($"{source}: missing \"label_count\".");
         var keyValues = stage["label_key_values"] is JsonObject values ? LabelKeyValues.FromJson(values, source) : null;
         var reference = BackboneReference.FromJson(stage["backbone"] as JsonObject ?? throw new InvalidDataException($"{source}: missing \"backbone\"."), source);
-        var backbone = ResolveBackbone(reference, backbones);
+        var backbone = PipelineArchive.ResolveBackbone(reference, backbones);
+        var tokenizer = backbone.Architecture.CreateTokenizer(
+            PipelineArchive.ReadFolder(archive, prefix + TokenizerFolder, source),
+            stage["max_sequence_length"]?.GetValue<int>() ?? backbone.MaxSequenceLength);
 
-        var tokenizerFiles = archive.Entries
-            .Where(e => e.FullName.StartsWith(prefix + TokenizerFolder, StringComparison.Ordinal) && e.Name.Length > 0)
-            .ToDictionary(e => e.Name, e => PipelineArchive.ReadBytes(archive, e.FullName, source), StringComparer.Ordinal);
-        var tokenizer = backbone.Architecture.CreateTokenizer(tokenizerFiles, stage["max_sequence_length"]?.GetValue<int>() ?? backbone.MaxSequenceLength);
-
-        string temporary = Directory.CreateTempSubdirectory("peft-adapter-").FullName;
         var network = backbone.Architecture.CreateSequenceClassifier(backbone.CreateEncoder(), labelCount);
         try
         {
-            foreach (var entry in archive.Entries.Where(e => e.FullName.StartsWith(prefix + AdapterFolder, StringComparison.Ordinal) && e.Name.Length > 0))
-            {
-                File.WriteAllBytes(Path.Combine(temporary, entry.Name), PipelineArchive.ReadBytes(archive, entry.FullName, source));
-            }
-
-            var peft = PeftModel.FromPretrained(network, temporary);
+            var peft = PipelineArchive.ReadAdapter(archive, prefix + AdapterFolder, source, network);
             if (stage["merged"]?.GetValue<bool>() == true)
             {
                 peft.MergeAdapter();
@@ -117,36 +96,8 @@ internal static class TextClassifierArchive
             network.Dispose();
             throw;
         }
-        finally
-        {
-            Directory.Delete(temporary, recursive: true);
-        }
     }
 
     private static string Required(JsonObject json, string field, string source) =>
         json[field]?.GetValue<string>() ?? throw new InvalidDataException($"{source}: missing \"{field}\".");
-
-    /// <summary>A given backbone with the same weights, else the recorded folder if it still exists.</summary>
-    private static PretrainedModel ResolveBackbone(BackboneReference reference, IReadOnlyList<PretrainedModel> backbones)
-    {
-        foreach (var candidate in backbones.Where(b => b.ModelType == reference.ModelType))
-        {
-            if (candidate.GetFingerprint() == reference.Fingerprint)
-            {
-                return candidate;
-            }
-        }
-
-        if (reference.Directory is { } directory && Directory.Exists(directory))
-        {
-            var reopened = PretrainedModel.FromDirectory(directory);
-            reference.Verify(reopened);
-            return reopened;
-        }
-
-        throw new InvalidOperationException(
-            $"The model was trained on the {reference.ModelType} backbone from '{reference.Source}', which "
-            + (backbones.Count > 0 ? "none of the given backbones matches (different weights) and which " : string.Empty)
-            + "cannot be reopened from a folder. Pass it to Load: mlContext.Peft().Model.Load(path, out schema, backbone).");
-    }
 }

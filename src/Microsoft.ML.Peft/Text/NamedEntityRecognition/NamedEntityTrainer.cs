@@ -1,0 +1,177 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+using Microsoft.ML.Data;
+using Microsoft.ML.Peft.Backbones;
+using Microsoft.ML.Peft.Text.TextClassification;
+using Microsoft.ML.Peft.Training;
+using Microsoft.ML.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Peft.Text.NamedEntityRecognition;
+
+/// <summary>
+/// What <see cref="LoraNamedEntityRecognitionEstimator.Fit"/> does: read the sentences, split them into word-aligned windows,
+/// build the token classifier with the PEFT method injected, hand the loop to <see cref="PeftTrainingEngine"/>, wrap the result.
+/// Each window is one training example; its loss covers the first sub-token of the words it owns.
+/// </summary>
+internal static class NamedEntityTrainer
+{
+    private const string LogName = "LoraNamedEntityRecognizer";
+
+    internal static LoraNamedEntityRecognitionTransformer Train(MLContext context, LoraNamedEntityRecognizerOptions options, NamedEntityColumns columns, IDataView input)
+    {
+        var backbone = options.Backbone!;
+        columns.CheckInput(input.Schema);
+        var tagsColumn = FindTags(input.Schema, options.TagsColumnName);
+        int tagCount = (int)((KeyDataViewType)((VectorDataViewType)tagsColumn.Type).ItemType).Count;
+        var tagNames = LabelKeyValues.FromColumn(tagsColumn);
+        var training = NamedEntityRows.Read(input, columns.TokensColumn, options.TagsColumnName, "training");
+        NamedEntityRows? validation = null;
+        if (options.ValidationSet is { } validationSet)
+        {
+            columns.CheckInput(validationSet.Schema);
+            FindTags(validationSet.Schema, options.TagsColumnName);
+            validation = NamedEntityRows.Read(validationSet, columns.TokensColumn, options.TagsColumnName, "validation");
+        }
+
+        using var log = ChannelLog.Start(context, LogName);
+        var device = DeviceSelector.Select(context, log.Warning);
+        var tokenizer = backbone.CreateTokenizer(options.MaxSequenceLength);
+        var sentences = training.Words.Select(w => WindowedSentence.Encode(tokenizer, w, options.WindowOverlap)).ToArray();
+        var windows = new List<(WordAlignedEncoding Encoding, long[] Labels)>();
+        for (int i = 0; i < sentences.Length; i++)
+        {
+            var labels = TokenLabels.Align(sentences[i], training.Tags![i]);
+            windows.AddRange(sentences[i].Windows.Zip(labels));
+        }
+
+        int truncatedWords = sentences.Sum(s => s.TruncatedWords.Count);
+        if (truncatedWords > 0)
+        {
+            log.Warning($"{truncatedWords} words were longer than a whole window of {tokenizer.MaxLength} tokens and were cut to their first sub-tokens.");
+        }
+
+        log.Info($"{training.Count} sentences in {windows.Count} windows of at most {tokenizer.MaxLength} tokens.");
+
+        // The new head and the adapter's initial weights come from TorchSharp's global generator: seed it from the MLContext.
+        int seed = ((IHostEnvironment)context).Register(LogName).Rand.Next();
+        using (torch.manual_seed(seed))
+        {
+        }
+
+        var network = backbone.Architecture.CreateTokenClassifier(backbone.CreateEncoder(), tagCount);
+        PeftModel? peft = null;
+        try
+        {
+            peft = PeftModel.Create(network, MethodConfig(options.Method, backbone));
+            peft.To(device);
+            var report = peft.GetTrainableParameterReport();
+            log.Info($"{backbone}: {report}");
+            var scorer = new TokenClassifierNetwork(peft, network, tokenizer, options.WindowOverlap, device);
+            var validationSentences = validation?.Words.Select(w => scorer.Encode(w)).ToArray();
+
+            var job = new TrainingJob
+            {
+                Model = network,
+                TrainableParameters = peft.NamedTrainableParameters(),
+                ExampleLengths = windows.Select(w => w.Encoding.Length).ToArray(),
+                ComputeLoss = (indices, dev) =>
+                {
+                    var batch = indices.Select(i => windows[i]).ToList();
+                    var (ids, types, mask, labels) = TokenClassificationCollator.Collate(batch.Select(b => b.Encoding).ToList(), batch.Select(b => b.Labels).ToList(), tokenizer.Layout.PadId, dev);
+                    var logits = network.call(ids, types, mask);
+                    return nn.functional.cross_entropy(logits.view(-1, tagCount), labels.view(-1), ignore_index: TokenLabels.IgnoreIndex);
+                },
+                Validation = validationSentences is null
+                    ? null
+                    : new ValidationEvaluator("word accuracy", HigherIsBetter: true, () => WordAccuracy(scorer.Predict(validationSentences, options.PredictionBatchSize), validation!.Tags!)),
+            };
+            var settings = new TrainingSettings
+            {
+                Epochs = options.Epochs,
+                BatchSize = options.BatchSize,
+                LearningRate = options.LearningRate,
+                WeightDecay = options.WeightDecay,
+                WarmupFraction = options.WarmupFraction,
+                MaxGradNorm = options.MaxGradientNorm,
+                EarlyStoppingPatience = options.EarlyStoppingPatience,
+                CheckpointDirectory = options.CheckpointDirectory,
+                CheckpointEverySteps = options.CheckpointEverySteps,
+                Seed = seed,
+            };
+            var result = PeftTrainingEngine.Train(job, settings, device, options.Progress, log.Info, options.CancellationToken);
+
+            if (options.MergeAdapterForPrediction && !peft.IsMerged)
+            {
+                peft.MergeAdapter();
+            }
+
+            network.eval();
+            var info = new NamedEntityRecognizerTrainingInfo
+            {
+                TrainingSentences = training.Count,
+                TrainingWindows = windows.Count,
+                TruncatedWords = truncatedWords,
+                TrainableParameters = report.TrainableParameters,
+                TotalParameters = report.AllParameters,
+                Steps = result.Steps,
+                EpochsRun = result.EpochsCompleted,
+                ValidationAccuracy = result.MetricHistory,
+                Elapsed = result.Elapsed,
+            };
+            return new LoraNamedEntityRecognitionTransformer(scorer, columns, tagNames, BackboneReference.Of(backbone), options.PredictionBatchSize, info);
+        }
+        catch
+        {
+            peft?.Dispose();
+            network.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The user's method (default: OpenMed's LoRA r 16, alpha 32, dropout 0.05 on the attention projections) completed for this
+    /// task: the head in <c>modules_to_save</c>, <c>task_type</c> TOKEN_CLS and the backbone as <c>base_model_name_or_path</c>.
+    /// </summary>
+    internal static PeftConfig MethodConfig(PeftConfig? method, PretrainedModel backbone)
+    {
+        var config = method?.Clone() ?? new LoraConfig
+        {
+            Rank = LoraNamedEntityRecognizerOptions.Defaults.Rank,
+            Alpha = LoraNamedEntityRecognizerOptions.Defaults.Alpha,
+            Dropout = 0.05,
+        };
+        config.TargetModules ??= ModuleSelector.FromNames(backbone.Architecture.AttentionProjectionModules.ToArray());
+        config.ModulesToSave = (config.ModulesToSave ?? Array.Empty<string>()).Union(backbone.Architecture.TokenClassifierHeadModules).ToList();
+        config.TaskType ??= "TOKEN_CLS";
+        config.BaseModelNameOrPath ??= backbone.Source;
+        return config;
+    }
+
+    private static DataViewSchema.Column FindTags(DataViewSchema schema, string name)
+    {
+        var column = SchemaErrors.Find(schema, "Tags", name);
+        if (column.Type is not VectorDataViewType { ItemType: KeyDataViewType key } || key.Count < 2 || key.Count > int.MaxValue)
+        {
+            throw new ArgumentOutOfRangeException(
+                "inputSchema",
+                $"Schema mismatch for tags column '{name}': expected vector of Key with at least two values, got {column.Type}. "
+                + $"Add mlContext.Transforms.Conversion.MapValueToKey(\"{name}\") before the estimator.");
+        }
+
+        return column;
+    }
+
+    private static double WordAccuracy(int[][] predicted, int[][] gold)
+    {
+        long correct = 0, total = 0;
+        for (int i = 0; i < gold.Length; i++)
+        {
+            total += gold[i].Length;
+            correct += gold[i].Zip(predicted[i]).Count(p => p.First == p.Second);
+        }
+
+        return total == 0 ? 0 : (double)correct / total;
+    }
+}

@@ -1,0 +1,75 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+using Microsoft.ML.Peft.Backbones;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Peft.Text.NamedEntityRecognition;
+
+/// <summary>
+/// A trained (or loaded) tagger: the <see cref="PeftModel"/> over a token-classification network, its tokenizer, window
+/// overlap and device. Predicts one tag per word, window by window, in length-sorted batches. Scoring is serialised.
+/// </summary>
+internal sealed class TokenClassifierNetwork : IDisposable
+{
+    private readonly object _gate = new();
+
+    internal TokenClassifierNetwork(PeftModel peft, TokenClassifierModel network, TextTokenizer tokenizer, int? windowOverlap, Device device)
+    {
+        Peft = peft;
+        Network = network;
+        Tokenizer = tokenizer;
+        WindowOverlap = windowOverlap;
+        Device = device;
+    }
+
+    internal PeftModel Peft { get; }
+
+    internal TokenClassifierModel Network { get; }
+
+    internal TextTokenizer Tokenizer { get; }
+
+    internal int? WindowOverlap { get; }
+
+    internal Device Device { get; }
+
+    internal int LabelCount => Network.LabelCount;
+
+    /// <summary>Splits a sentence into the windows the network sees.</summary>
+    internal WindowedSentence Encode(IReadOnlyList<string> words) => WindowedSentence.Encode(Tokenizer, words, WindowOverlap);
+
+    /// <summary>The most probable zero-based tag of every word of every sentence.</summary>
+    internal int[][] Predict(IReadOnlyList<WindowedSentence> sentences, int batchSize)
+    {
+        var windows = sentences.SelectMany((s, i) => s.Windows.Select((w, k) => (Sentence: i, Window: k, Encoding: w))).ToList();
+        var perWindow = sentences.Select(s => new IReadOnlyList<int>[s.Windows.Count]).ToArray();
+        var order = Enumerable.Range(0, windows.Count).OrderBy(i => windows[i].Encoding.Length).ToArray();
+        lock (_gate)
+        {
+            Network.eval();
+            using var noGrad = no_grad();
+            for (int start = 0; start < order.Length; start += batchSize)
+            {
+                using var scope = NewDisposeScope();
+                var batch = order.Skip(start).Take(batchSize).Select(i => windows[i]).ToList();
+                var (ids, types, mask) = TokenClassificationCollator.Collate(batch.Select(b => b.Encoding).ToList(), Tokenizer.Layout.PadId, Device);
+                var best = Network.call(ids, types, mask).argmax(-1).cpu();
+                long time = best.shape[1];
+                var flat = best.data<long>().ToArray();
+                for (int b = 0; b < batch.Count; b++)
+                {
+                    var row = new ArraySegment<long>(flat, (int)(b * time), (int)time).Select(v => (int)v).ToArray();
+                    perWindow[batch[b].Sentence][batch[b].Window] = batch[b].Encoding.AtFirstSubTokens(row);
+                }
+            }
+        }
+
+        return sentences.Select((s, i) => s.WordCount == 0 ? Array.Empty<int>() : WindowPredictions.Merge(s, perWindow[i])).ToArray();
+    }
+
+    public void Dispose()
+    {
+        Peft.Dispose();
+        Network.Dispose();
+    }
+}
