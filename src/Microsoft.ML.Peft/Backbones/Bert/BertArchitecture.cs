@@ -40,4 +40,6 @@ internal sealed class BertArchitecture : TextArchitecture
 
     internal override SequenceClassifierModel CreateSequenceClassifier(TextEncoder encoder, int labelCount) =>
         new BertForSequenceClassification((BertModel)encoder, labelCount);
+
+    internal override MaskedLanguageModel CreateMaskedLanguageModel(TextEncoder encoder) => new BertForMaskedLM((BertModel)encoder);
 }

@@ -13,26 +13,42 @@ namespace Microsoft.ML.Peft.Backbones.Bert;
 /// so checkpoints load by name and PEFT target names such as <c>query</c>/<c>value</c> apply unchanged.
 /// Sub-modules are invoked with <c>call</c> so PEFT layers attached by hooks take part.
 /// </summary>
+/// <remarks>
+/// Like Hugging Face's <c>add_pooling_layer=False</c> (used by <c>BertForMaskedLM</c> and <c>BertForTokenClassification</c>),
+/// the encoder can be built without its pooler; it then has no <c>pooler.*</c> parameters and <see cref="Pool"/> refuses.
+/// </remarks>
 internal sealed class BertModel : TextEncoder
 {
     [ComponentName(Name = "embeddings")]
     private readonly BertEmbeddings _embeddings;
     [ComponentName(Name = "encoder")]
     private readonly BertEncoder _encoder;
+    // Null without a pooling layer; RegisterComponents skips null fields, so no pooler.* names appear.
     [ComponentName(Name = "pooler")]
-    private readonly BertDense _pooler;
+    private readonly BertDense? _pooler;
 
-    internal BertModel(BertConfig config)
+    /// <param name="config">The encoder's shape.</param>
+    /// <param name="addPoolingLayer">False leaves out the pooler, as Hugging Face's <c>add_pooling_layer=False</c>.</param>
+    internal BertModel(BertConfig config, bool addPoolingLayer = true)
         : base(nameof(BertModel))
     {
         Config = config;
         _embeddings = new BertEmbeddings(config);
         _encoder = new BertEncoder(config);
-        _pooler = new BertDense(config.HiddenSize, config.HiddenSize);
+        _pooler = addPoolingLayer ? new BertDense(config.HiddenSize, config.HiddenSize) : null;
         RegisterComponents();
     }
 
     internal BertConfig Config { get; }
+
+    /// <summary>Gets a value indicating whether the encoder has its pooler (<c>pooler.dense</c>).</summary>
+    internal bool HasPooler => _pooler is not null;
+
+    /// <summary>
+    /// Gets <c>embeddings.word_embeddings.weight</c> (vocabulary, hidden) itself, not a copy: the masked-language-modeling
+    /// decoder multiplies by it, so the two stay tied. Read it at each use; moving the model to a device replaces the tensor.
+    /// </summary>
+    internal Tensor WordEmbeddingWeight => _embeddings.WordEmbeddingWeight;
 
     internal override int HiddenSize => Config.HiddenSize;
 
@@ -48,7 +64,10 @@ internal sealed class BertModel : TextEncoder
     }
 
     /// <summary>tanh(pooler.dense(hidden[:, 0])): BERT's pooled output.</summary>
-    internal Tensor Pool(Tensor lastHidden) => _pooler.call(lastHidden.select(1, 0)).tanh();
+    /// <exception cref="InvalidOperationException">The encoder was built without its pooler.</exception>
+    internal Tensor Pool(Tensor lastHidden) =>
+        (_pooler ?? throw new InvalidOperationException("This BERT encoder was built without a pooling layer (addPoolingLayer: false); build it with the pooler to use the pooled output."))
+            .call(lastHidden.select(1, 0)).tanh();
 
     /// <summary>Mean of the hidden states over attended tokens (sentence-transformers' mean pooling).</summary>
     internal static Tensor MeanPool(Tensor lastHidden, Tensor attentionMask)
@@ -81,6 +100,9 @@ internal sealed class BertEmbeddings : nn.Module<Tensor, Tensor, Tensor>
         _dropout = config.HiddenDropout;
         RegisterComponents();
     }
+
+    /// <summary>Gets the word-embedding matrix (vocabulary, hidden) itself.</summary>
+    internal Tensor WordEmbeddingWeight => _wordEmbeddings.weight!;
 
     public override Tensor forward(Tensor inputIds, Tensor tokenTypeIds)
     {
