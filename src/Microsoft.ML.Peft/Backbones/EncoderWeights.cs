@@ -1,5 +1,7 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
+using Microsoft.ML.Peft.Formats.SafeTensors;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Peft.Backbones;
@@ -11,6 +13,20 @@ internal abstract class EncoderWeights
     /// <exception cref="InvalidDataException">A tensor is missing or has another shape.</exception>
     internal abstract void LoadInto(TextEncoder encoder, IReadOnlyList<string> prefixes);
 
+    /// <summary>
+    /// Loads <paramref name="module"/> (a task head) from the keys <paramref name="keyPrefix"/> + its parameter names when the source
+    /// holds any of them; returns false, leaving the module as it is, when it holds none (e.g. a sentence-transformers
+    /// checkpoint has no <c>cls.*</c> head).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The source holds part of the head, or a tensor of another shape.</exception>
+    internal abstract bool TryLoad(nn.Module module, string keyPrefix);
+
+    private static bool HoldsAny(nn.Module module, string keyPrefix, Func<string, bool> contains)
+    {
+        using var scope = NewDisposeScope();
+        return module.state_dict().Keys.Any(name => contains(keyPrefix + name));
+    }
+
     /// <summary>A safetensors checkpoint on disk. It is read again for every model built, so nothing large stays in memory between fits.</summary>
     internal sealed class File(string path) : EncoderWeights
     {
@@ -18,6 +34,18 @@ internal abstract class EncoderWeights
 
         internal override void LoadInto(TextEncoder encoder, IReadOnlyList<string> prefixes) =>
             CheckpointLoader.Load(encoder, Path, prefixes.ToArray());
+
+        internal override bool TryLoad(nn.Module module, string keyPrefix)
+        {
+            var names = SafeTensorsFile.ReadHeader(Path, out _).Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
+            if (!HoldsAny(module, keyPrefix, names.Contains))
+            {
+                return false;
+            }
+
+            CheckpointLoader.Load(module, Path, keyPrefix);
+            return true;
+        }
     }
 
     /// <summary>
@@ -31,5 +59,16 @@ internal abstract class EncoderWeights
     {
         internal override void LoadInto(TextEncoder encoder, IReadOnlyList<string> prefixes) =>
             CheckpointLoader.Load(encoder, tensors, source, prefixes.ToArray(), absentModules);
+
+        internal override bool TryLoad(nn.Module module, string keyPrefix)
+        {
+            if (!HoldsAny(module, keyPrefix, tensors.ContainsKey))
+            {
+                return false;
+            }
+
+            CheckpointLoader.Load(module, tensors, source, new[] { keyPrefix });
+            return true;
+        }
     }
 }

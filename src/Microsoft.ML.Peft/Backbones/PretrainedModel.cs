@@ -199,6 +199,13 @@ public sealed class PretrainedModel
         }
     }
 
+    /// <summary>
+    /// Loads the masked-language-modeling head of <paramref name="model"/> from the checkpoint when it has one (keys
+    /// <c>cls.predictions.*</c> for BERT); returns false, leaving the head as initialised, when the checkpoint has none.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The checkpoint holds part of the head, or a tensor of another shape.</exception>
+    internal bool TryLoadMaskedLanguageModelHead(MaskedLanguageModel model) => _weights.TryLoad(model.Head, model.HeadName + ".");
+
     /// <summary>The model's tokenizer, truncating to <paramref name="maxLength"/> (default and upper bound: <see cref="MaxSequenceLength"/>).</summary>
     internal TextTokenizer CreateTokenizer(int? maxLength = null) =>
         Architecture.CreateTokenizer(TokenizerFiles, Math.Min(maxLength ?? MaxSequenceLength, MaxSequenceLength));

@@ -67,4 +67,14 @@ internal abstract class TextArchitecture
     /// initialised token-classification head; parts of the encoder the Hugging Face token classifier lacks (BERT's pooler) are removed.
     /// </summary>
     internal abstract TokenClassifierModel CreateTokenClassifier(TextEncoder encoder, int labelCount);
+
+    /// <summary>
+    /// Wraps <paramref name="encoder"/> (not owned) with a new masked-language-modeling head, initialised as Hugging Face initialises
+    /// one; <see cref="PretrainedModel.TryLoadMaskedLanguageModelHead"/> then loads the checkpoint's head when it has one.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The architecture has no masked-language-modeling head here yet.</exception>
+    internal virtual MaskedLanguageModel CreateMaskedLanguageModel(TextEncoder encoder) =>
+        throw new NotSupportedException(
+            $"Masked language modeling (domain-adaptive pre-training) is implemented for model_type \"bert\" only, not \"{ModelType}\". "
+            + "Use a BERT-family checkpoint (BERT, PubMedBERT, BioBERT, MiniLM), or skip domain-adaptive pre-training for this model.");
 }

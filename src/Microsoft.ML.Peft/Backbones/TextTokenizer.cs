@@ -19,7 +19,8 @@ internal sealed class TextTokenizer
     /// <param name="maxLength">Longest sequence, special tokens included.</param>
     /// <param name="files">The tokenizer's files (name to bytes), saved with a trained model so it tokenizes the same way after loading.</param>
     /// <param name="encodeWord">Sub-word ids of one word of a pre-split sentence (see <see cref="EncodeWord"/>); null uses <paramref name="encode"/>.</param>
-    internal TextTokenizer(Func<string, IReadOnlyList<int>> encode, SpecialTokenLayout layout, int maxLength, IReadOnlyDictionary<string, byte[]> files, Func<string, IReadOnlyList<int>>? encodeWord = null)
+    /// <param name="vocabularySize">Number of token ids the tokenizer knows (Hugging Face's <c>len(tokenizer)</c>); null when unknown.</param>
+    internal TextTokenizer(Func<string, IReadOnlyList<int>> encode, SpecialTokenLayout layout, int maxLength, IReadOnlyDictionary<string, byte[]> files, Func<string, IReadOnlyList<int>>? encodeWord = null, int? vocabularySize = null)
     {
         if (maxLength < layout.PairOverhead + 2)
         {
@@ -31,6 +32,7 @@ internal sealed class TextTokenizer
         Layout = layout;
         MaxLength = maxLength;
         Files = files;
+        VocabularySize = vocabularySize;
     }
 
     internal SpecialTokenLayout Layout { get; }
@@ -39,8 +41,14 @@ internal sealed class TextTokenizer
 
     internal IReadOnlyDictionary<string, byte[]> Files { get; }
 
+    /// <summary>
+    /// Number of token ids the tokenizer knows (Hugging Face's <c>len(tokenizer)</c>), from which masked language modeling
+    /// draws its random replacement tokens; null when unknown.
+    /// </summary>
+    internal int? VocabularySize { get; }
+
     /// <summary>The same tokenizer with a shorter (or equal) maximum length.</summary>
-    internal TextTokenizer WithMaxLength(int maxLength) => new(_encode, Layout, maxLength, Files, _encodeWord);
+    internal TextTokenizer WithMaxLength(int maxLength) => new(_encode, Layout, maxLength, Files, _encodeWord, VocabularySize);
 
     /// <summary>Sub-word ids of <paramref name="text"/> without special tokens.</summary>
     internal IReadOnlyList<int> EncodeWithoutSpecialTokens(string text) => _encode(text);
@@ -144,8 +152,13 @@ internal sealed class TextTokenizer
     internal static TextTokenizer ForBert(BertTokenizer tokenizer, int maxLength, IReadOnlyDictionary<string, byte[]> files, bool secondSegmentHasTypeOne = true) =>
         new(
             text => tokenizer.EncodeToIds(text, addSpecialTokens: false),
-            new SpecialTokenLayout(tokenizer.ClassificationTokenId, tokenizer.SeparatorTokenId, tokenizer.PaddingTokenId, DoubleSeparatorBetweenPair: false, secondSegmentHasTypeOne),
+            new SpecialTokenLayout(tokenizer.ClassificationTokenId, tokenizer.SeparatorTokenId, tokenizer.PaddingTokenId, DoubleSeparatorBetweenPair: false, secondSegmentHasTypeOne)
+            {
+                MaskId = tokenizer.MaskingTokenId,
+                UnknownId = tokenizer.UnknownTokenId,
+            },
             maxLength,
             files,
-            word => OrUnknown(tokenizer.EncodeToIds(word, addSpecialTokens: false), tokenizer.UnknownTokenId));
+            word => OrUnknown(tokenizer.EncodeToIds(word, addSpecialTokens: false), tokenizer.UnknownTokenId),
+            WordPieceTokenizerFactory.VocabularySize(files));
 }

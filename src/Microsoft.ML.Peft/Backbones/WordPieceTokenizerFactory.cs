@@ -73,6 +73,21 @@ internal static class WordPieceTokenizerFactory
     }
 
     /// <summary>
+    /// Number of tokens in <c>vocab.txt</c>: one per line, the id being the line number, as Hugging Face's <c>load_vocab</c> reads
+    /// it (a final line break does not start another token); null when the files have no <c>vocab.txt</c>.
+    /// </summary>
+    internal static int? VocabularySize(IReadOnlyDictionary<string, byte[]> files)
+    {
+        if (!files.TryGetValue(VocabFileName, out var bytes))
+        {
+            return null;
+        }
+
+        int lines = bytes.AsSpan().Count((byte)'\n');
+        return bytes.Length > 0 && bytes[^1] != (byte)'\n' ? lines + 1 : lines;
+    }
+
+    /// <summary>
     /// Creates the tokenizer from the contents of a <c>vocab.txt</c> (LF or CRLF), for vocabularies that are not files,
     /// such as a resource shipped beside an ONNX model. The options mean what the <c>tokenizer_config.json</c> fields of
     /// the same names mean; the defaults are Hugging Face's.

@@ -70,6 +70,20 @@ public sealed class TextTokenizerTests
     }
 
     [Fact]
+    public void ForBert_ReportsMaskAndUnknownTokensAndTheVocabularySize()
+    {
+        var tokenizer = Bert(maxLength: 16);
+        var files = new Dictionary<string, byte[]> { [WordPieceTokenizerFactory.VocabFileName] = Encoding.UTF8.GetBytes(string.Join("\r\n", s_vocab)) };
+
+        Assert.Equal(4, tokenizer.Layout.MaskId);
+        Assert.Equal(1, tokenizer.Layout.UnknownId);
+        Assert.Equal(s_vocab.Length, tokenizer.VocabularySize);
+        Assert.Equal(s_vocab.Length, tokenizer.WithMaxLength(8).VocabularySize);
+        Assert.Equal(s_vocab.Length, WordPieceTokenizerFactory.VocabularySize(files));
+        Assert.Equal(new[] { true, true, true, true, true, false }, Enumerable.Range(0, 6).Select(id => tokenizer.Layout.IsSpecial(id)));
+    }
+
+    [Fact]
     public void LongestFirst_AllSmallLengthsAndBudgets_MatchesHuggingFacesOneTokenAtATimeLoop()
     {
         for (int lengthA = 0; lengthA <= 9; lengthA++)

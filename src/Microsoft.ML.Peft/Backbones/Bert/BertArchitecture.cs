@@ -47,4 +47,6 @@ internal sealed class BertArchitecture : TextArchitecture
 
     internal override TokenClassifierModel CreateTokenClassifier(TextEncoder encoder, int labelCount) =>
         new BertForTokenClassification((BertModel)encoder, labelCount);
+
+    internal override MaskedLanguageModel CreateMaskedLanguageModel(TextEncoder encoder) => new BertForMaskedLM((BertModel)encoder);
 }

@@ -23,6 +23,7 @@ internal sealed class BertModel : TextEncoder
     private readonly BertEmbeddings _embeddings;
     [ComponentName(Name = "encoder")]
     private readonly BertEncoder _encoder;
+    // Null without a pooling layer; RegisterComponents skips null fields, so no pooler.* names appear.
     [ComponentName(Name = "pooler")]
     private BertDense? _pooler;
 
@@ -40,6 +41,15 @@ internal sealed class BertModel : TextEncoder
 
     internal BertConfig Config { get; }
 
+    /// <summary>Gets a value indicating whether the encoder has its pooler (<c>pooler.dense</c>).</summary>
+    internal bool HasPooler => _pooler is not null;
+
+    /// <summary>
+    /// Gets <c>embeddings.word_embeddings.weight</c> (vocabulary, hidden) itself, not a copy: the masked-language-modeling
+    /// decoder multiplies by it, so the two stay tied. Read it at each use; moving the model to a device replaces the tensor.
+    /// </summary>
+    internal Tensor WordEmbeddingWeight => _embeddings.WordEmbeddingWeight;
+
     internal override int HiddenSize => Config.HiddenSize;
 
     internal override int MaxSequenceLength => Config.MaxPositionEmbeddings;
@@ -53,13 +63,10 @@ internal sealed class BertModel : TextEncoder
         return _encoder.call(hidden, AttentionMask.Additive(attentionMask, hidden.dtype));
     }
 
-    /// <summary>Whether the encoder has its pooler (<c>pooler.dense</c>).</summary>
-    internal bool HasPooler => _pooler is not null;
-
     /// <summary>tanh(pooler.dense(hidden[:, 0])): BERT's pooled output.</summary>
     /// <exception cref="InvalidOperationException">The encoder was built or left without its pooler.</exception>
     internal Tensor Pool(Tensor lastHidden) =>
-        (_pooler ?? throw new InvalidOperationException("This BERT encoder has no pooler (add_pooling_layer = false); build it with one to pool."))
+        (_pooler ?? throw new InvalidOperationException("This BERT encoder has no pooler (built with addPoolingLayer: false, as Hugging Face's add_pooling_layer=False, or removed for a token classifier); build it with the pooler to use the pooled output."))
             .call(lastHidden.select(1, 0)).tanh();
 
     /// <summary>
@@ -110,6 +117,9 @@ internal sealed class BertEmbeddings : nn.Module<Tensor, Tensor, Tensor>
         _dropout = config.HiddenDropout;
         RegisterComponents();
     }
+
+    /// <summary>Gets the word-embedding matrix (vocabulary, hidden) itself.</summary>
+    internal Tensor WordEmbeddingWeight => _wordEmbeddings.weight!;
 
     public override Tensor forward(Tensor inputIds, Tensor tokenTypeIds)
     {

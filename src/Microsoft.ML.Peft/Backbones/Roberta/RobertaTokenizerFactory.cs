@@ -81,14 +81,18 @@ internal static class RobertaTokenizerFactory
             throw new InvalidDataException($"'{Path.Combine(source, MergesFileName)}' does not fit '{VocabFileName}': {ex.Message}", ex);
         }
 
-        var layout = new SpecialTokenLayout(special[Start], special[Separator], special[Pad], DoubleSeparatorBetweenPair: true, SecondSegmentHasTypeOne: false);
-        int? unknownId = special.TryGetValue(Unknown, out int unknown) ? unknown : null;
+        var layout = new SpecialTokenLayout(special[Start], special[Separator], special[Pad], DoubleSeparatorBetweenPair: true, SecondSegmentHasTypeOne: false)
+        {
+            MaskId = special.TryGetValue(Mask, out int mask) ? mask : null,
+            UnknownId = special.TryGetValue(Unknown, out int unknown) ? unknown : null,
+        };
         return new TextTokenizer(
             text => bpe.EncodeToIds(addPrefixSpace ? WithPrefixSpace(text) : text),
             layout,
             maxLength,
             files,
-            word => TextTokenizer.OrUnknown(bpe.EncodeToIds(WordWithPrefixSpace(word)), unknownId));
+            word => TextTokenizer.OrUnknown(bpe.EncodeToIds(WordWithPrefixSpace(word)), layout.UnknownId),
+            vocabulary.Count);
     }
 
     // Hugging Face's byte-level add_prefix_space: one space before a text that does not start with one.
