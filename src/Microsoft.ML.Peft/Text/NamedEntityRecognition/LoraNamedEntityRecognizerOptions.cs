@@ -79,6 +79,19 @@ public sealed class LoraNamedEntityRecognizerOptions
     /// <summary>Stop when validation accuracy has not improved for this many epochs, keeping the best epoch. Needs <see cref="ValidationSet"/>.</summary>
     public int? EarlyStoppingPatience { get; set; }
 
+    /// <summary>
+    /// Unlabelled in-domain text for domain-adaptive pre-training, as OpenMed does: before the tagging task, the same adapter is
+    /// first trained with BERT's masked-language-model objective on these texts, then fine-tuned for tagging. Null skips it.
+    /// BERT-family backbones only.
+    /// </summary>
+    public IDataView? DomainAdaptationSet { get; set; }
+
+    /// <summary>The text column of <see cref="DomainAdaptationSet"/>. Default <c>Text</c>.</summary>
+    public string DomainAdaptationTextColumnName { get; set; } = "Text";
+
+    /// <summary>Passes of masked-language-model training over <see cref="DomainAdaptationSet"/>. Default 1.</summary>
+    public int DomainAdaptationEpochs { get; set; } = 1;
+
     /// <summary>A folder for checkpoints; a later fit with the same data and options resumes from the last one.</summary>
     public string? CheckpointDirectory { get; set; }
 

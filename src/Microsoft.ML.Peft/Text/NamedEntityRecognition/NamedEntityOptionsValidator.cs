@@ -26,7 +26,7 @@ internal static class NamedEntityOptionsValidator
             }
         }
 
-        foreach (var (name, value) in new[] { (nameof(options.Epochs), options.Epochs), (nameof(options.BatchSize), options.BatchSize), (nameof(options.PredictionBatchSize), options.PredictionBatchSize), (nameof(options.CheckpointEverySteps), options.CheckpointEverySteps) })
+        foreach (var (name, value) in new[] { (nameof(options.Epochs), options.Epochs), (nameof(options.BatchSize), options.BatchSize), (nameof(options.PredictionBatchSize), options.PredictionBatchSize), (nameof(options.CheckpointEverySteps), options.CheckpointEverySteps), (nameof(options.DomainAdaptationEpochs), options.DomainAdaptationEpochs) })
         {
             if (value <= 0)
             {

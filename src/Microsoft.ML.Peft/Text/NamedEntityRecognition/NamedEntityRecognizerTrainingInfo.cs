@@ -33,6 +33,9 @@ public sealed class NamedEntityRecognizerTrainingInfo
     /// <summary>Validation word-level tag accuracy after each epoch; empty without a validation set.</summary>
     public IReadOnlyList<double> ValidationAccuracy { get; init; } = Array.Empty<double>();
 
+    /// <summary>Mean masked-language-model loss of the last epoch of domain-adaptive pre-training; null when it was skipped.</summary>
+    public double? DomainAdaptationLoss { get; init; }
+
     /// <summary>Wall-clock training time.</summary>
     public TimeSpan Elapsed { get; init; }
 }

@@ -2,6 +2,7 @@
 
 using Microsoft.ML.Data;
 using Microsoft.ML.Peft.Backbones;
+using Microsoft.ML.Peft.Text.DomainAdaptation;
 using Microsoft.ML.Peft.Text.TextClassification;
 using Microsoft.ML.Peft.Training;
 using Microsoft.ML.Runtime;
@@ -60,12 +61,37 @@ internal static class NamedEntityTrainer
         {
         }
 
-        var network = backbone.Architecture.CreateTokenClassifier(backbone.CreateEncoder(), tagCount);
+        var method = MethodConfig(options.Method, backbone);
+        var encoder = backbone.CreateEncoder();
+        DomainAdaptationResult? adaptation = null;
+        TokenClassifierModel? network = null;
         PeftModel? peft = null;
         try
         {
-            peft = PeftModel.Create(network, MethodConfig(options.Method, backbone));
+            if (options.DomainAdaptationSet is { } unlabelled)
+            {
+                adaptation = DomainAdaptivePretraining.Run(
+                    backbone,
+                    encoder,
+                    ReadTexts(unlabelled, options.DomainAdaptationTextColumnName),
+                    AdaptationConfig(method),
+                    new TrainingSettings { Epochs = options.DomainAdaptationEpochs, BatchSize = options.BatchSize, LearningRate = options.LearningRate, WeightDecay = options.WeightDecay, WarmupFraction = options.WarmupFraction, MaxGradNorm = options.MaxGradientNorm, Seed = seed },
+                    device,
+                    options.Progress,
+                    log.Info,
+                    options.CancellationToken,
+                    maxSequenceLength: options.MaxSequenceLength);
+            }
+
+            network = backbone.Architecture.CreateTokenClassifier(encoder, tagCount);
+            peft = PeftModel.Create(network, method);
             peft.To(device);
+            if (adaptation is not null)
+            {
+                int copied = adaptation.CopyInto(peft, backbone.Architecture.CheckpointPrefixes[0]);
+                log.Info($"Started the tagging adapter from domain-adaptive pre-training ({copied} tensors).");
+            }
+
             var report = peft.GetTrainableParameterReport();
             log.Info($"{backbone}: {report}");
             var scorer = new TokenClassifierNetwork(peft, network, tokenizer, options.WindowOverlap, device);
@@ -118,6 +144,7 @@ internal static class NamedEntityTrainer
                 Steps = result.Steps,
                 EpochsRun = result.EpochsCompleted,
                 ValidationAccuracy = result.MetricHistory,
+                DomainAdaptationLoss = adaptation?.Training.FinalLoss,
                 Elapsed = result.Elapsed,
             };
             return new LoraNamedEntityRecognitionTransformer(scorer, columns, tagNames, BackboneReference.Of(backbone), options.PredictionBatchSize, info);
@@ -125,9 +152,36 @@ internal static class NamedEntityTrainer
         catch
         {
             peft?.Dispose();
-            network.Dispose();
+            if (network is null)
+            {
+                encoder.Dispose();
+            }
+            else
+            {
+                network.Dispose();
+            }
+
             throw;
         }
+        finally
+        {
+            adaptation?.Dispose();
+        }
+    }
+
+    /// <summary>The tagging method without its head, for the masked-language-model stage that trains the same adapter first.</summary>
+    private static PeftConfig AdaptationConfig(PeftConfig method)
+    {
+        var config = method.Clone();
+        config.ModulesToSave = null;
+        config.TaskType = null;
+        return config;
+    }
+
+    private static IReadOnlyList<string> ReadTexts(IDataView data, string column)
+    {
+        var text = SchemaErrors.FindText(data.Schema, "Domain adaptation text", column);
+        return data.GetColumn<ReadOnlyMemory<char>>(text).Select(t => t.ToString()).Where(t => !string.IsNullOrWhiteSpace(t)).ToList();
     }
 
     /// <summary>

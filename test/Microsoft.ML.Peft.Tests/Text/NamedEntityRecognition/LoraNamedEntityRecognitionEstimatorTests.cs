@@ -98,6 +98,28 @@ public sealed class LoraNamedEntityRecognitionEstimatorTests : IDisposable
     }
 
     [Fact]
+    public void Fit_WithDomainAdaptation_PretrainsTheAdapterWithMaskedLanguageModelingFirst()
+    {
+        var unlabelled = _ml.Data.LoadFromEnumerable(TaggedSentences.Create(64, seed: 11).Select(s => new TextRow { Text = string.Join(' ', s.Tokens) }));
+        var data = _ml.Data.LoadFromEnumerable(TaggedSentences.Create(32, seed: 3));
+        var estimator = _ml.Transforms.Conversion.MapValueToKey("Tags").Append(_ml.Peft().LoraNamedEntityRecognizer(new LoraNamedEntityRecognizerOptions
+        {
+            Backbone = _backbone,
+            Epochs = 1,
+            DomainAdaptationSet = unlabelled,
+            DomainAdaptationEpochs = 2,
+        }));
+        var logs = new List<string>();
+        _ml.Log += (_, e) => logs.Add(e.RawMessage);
+
+        var model = estimator.Fit(data);
+        using var tagger = model.LastTransformer;
+
+        Assert.True(tagger.TrainingInfo!.DomainAdaptationLoss is > 0 and < 20, $"MLM loss {tagger.TrainingInfo.DomainAdaptationLoss}");
+        Assert.Contains(logs, l => l.StartsWith("Started the tagging adapter from domain-adaptive pre-training (12 tensors)", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Fit_BadInput_NamesTheRowAndTheFix()
     {
         var keyMap = _ml.Transforms.Conversion.MapValueToKey("Tags").Fit(_ml.Data.LoadFromEnumerable(TaggedSentences.Create(30, seed: 1)));
@@ -134,6 +156,11 @@ public sealed class LoraNamedEntityRecognitionEstimatorTests : IDisposable
         var toText = _ml.Transforms.Conversion.MapKeyToValue("PredictedText", "PredictedTags").Fit(model.Transform(data));
         var scored = toText.Transform(model.Transform(_ml.Data.LoadFromEnumerable(sentences)));
         return _ml.Data.CreateEnumerable<Prediction>(scored, reuseRowObject: false).Select(p => p.PredictedText).ToList();
+    }
+
+    private sealed class TextRow
+    {
+        public string Text { get; set; } = string.Empty;
     }
 
     private sealed class Prediction
