@@ -4,7 +4,7 @@ namespace Microsoft.ML.Peft.Text.NamedEntityRecognition;
 
 /// <summary>
 /// seqeval's default mode (<c>seqeval.metrics.sequence_labeling.get_entities</c>, the one Hugging Face's <c>run_ner</c> and
-/// the <c>evaluate</c> seqeval metric report), which counts chunks as conlleval.pl does. It is lenient where strict mode
+/// the <c>evaluate</c> seqeval metric report), which counts IOB chunks as conlleval.pl does. It is lenient where strict mode
 /// drops tokens: an <c>I-X</c> after <c>O</c>, at the sentence start or after another type starts an entity, and a
 /// <c>B-X I-X</c> run missing its BIOES <c>E-X</c> still counts. Any prefix is read whatever the scheme.
 /// </summary>

@@ -20,8 +20,8 @@ public static class NamedEntityRecognitionCatalog
     /// <paramref name="strict"/> picks how tags become entities. <c>true</c> is seqeval's <c>mode="strict"</c> with the
     /// scheme (<c>scheme=IOB2</c> for IOB2): an entity must start, continue and end as the scheme says, so an IOB2
     /// <c>I-X</c> that does not follow <c>B-X</c> or <c>I-X</c> is no entity. <c>false</c> is seqeval's default mode,
-    /// which counts as conlleval.pl does and is what Hugging Face's <c>run_ner</c> and the <c>evaluate</c> seqeval metric
-    /// report: there such an <c>I-X</c> starts an entity. The two agree on sentences that are valid in the scheme; they
+    /// which counts IOB tags as conlleval.pl does and is what Hugging Face's <c>run_ner</c> and the <c>evaluate</c> seqeval
+    /// metric report: there such an <c>I-X</c> starts an entity. The two agree on sentences that are valid in the scheme; they
     /// differ on taggers that predict tokens one by one and leave invalid transitions.
     /// </para>
     /// </remarks>
@@ -30,7 +30,7 @@ public static class NamedEntityRecognitionCatalog
     /// <param name="labelColumnName">The gold tags column.</param>
     /// <param name="predictedLabelColumnName">The predicted tags column.</param>
     /// <param name="scheme">The tag scheme of both columns.</param>
-    /// <param name="strict">seqeval's strict mode when true; its default, conlleval-compatible mode when false.</param>
+    /// <param name="strict">seqeval's strict mode when true; its default mode (conlleval-compatible for IOB tags) when false.</param>
     /// <returns>Micro and macro scores and the scores of each entity type.</returns>
     /// <exception cref="ArgumentOutOfRangeException">A column is missing or is not a vector of text or of keys with text values.</exception>
     /// <exception cref="InvalidOperationException">
