@@ -2,7 +2,6 @@
 
 namespace Microsoft.ML.Peft;
 
-/// <summary>Named-entity recognition estimators and evaluation of <see cref="PeftCatalog"/>.</summary>
 public static partial class NamedEntityRecognitionCatalog
 {
     /// <summary>Creates a <see cref="LoraNamedEntityRecognitionEstimator"/> that adapts <paramref name="backbone"/> with LoRA to tag entities.</summary>

@@ -5,7 +5,7 @@ using Microsoft.ML.Peft.Text.NamedEntityRecognition;
 namespace Microsoft.ML.Peft;
 
 /// <summary>Named-entity recognition operations of <see cref="PeftCatalog"/>.</summary>
-public static class NamedEntityRecognitionCatalog
+public static partial class NamedEntityRecognitionCatalog
 {
     /// <summary>
     /// Computes entity-level precision, recall and F1 of predicted tags against gold tags, as seqeval does, like ML.NET's
