@@ -1,9 +1,11 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
+using Microsoft.ML.Peft.Training;
+
 namespace Microsoft.ML.Peft;
 
 /// <summary>Options of <see cref="LoraNamedEntityRecognitionEstimator"/>; every property has a working default except <see cref="Backbone"/>.</summary>
-public sealed class LoraNamedEntityRecognizerOptions
+public sealed class LoraNamedEntityRecognizerOptions : ITaskTrainingOptions
 {
     /// <summary>Default values, shared by the simple catalog overload.</summary>
     public static class Defaults

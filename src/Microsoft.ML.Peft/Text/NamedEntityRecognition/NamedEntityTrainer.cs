@@ -5,7 +5,6 @@ using Microsoft.ML.Peft.Backbones;
 using Microsoft.ML.Peft.Text.DomainAdaptation;
 using Microsoft.ML.Peft.Text.TextClassification;
 using Microsoft.ML.Peft.Training;
-using Microsoft.ML.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -55,11 +54,7 @@ internal static class NamedEntityTrainer
 
         log.Info($"{training.Count} sentences in {windows.Count} windows of at most {tokenizer.MaxLength} tokens.");
 
-        // The new head and the adapter's initial weights come from TorchSharp's global generator: seed it from the MLContext.
-        int seed = ((IHostEnvironment)context).Register(LogName).Rand.Next();
-        using (torch.manual_seed(seed))
-        {
-        }
+        int seed = TaskTraining.Seed(context, LogName);
 
         var method = MethodConfig(options.Method, backbone);
         var encoder = backbone.CreateEncoder();
@@ -113,27 +108,7 @@ internal static class NamedEntityTrainer
                     ? null
                     : new ValidationEvaluator("word accuracy", HigherIsBetter: true, () => WordAccuracy(scorer.Predict(validationSentences, options.PredictionBatchSize), validation!.Tags!)),
             };
-            var settings = new TrainingSettings
-            {
-                Epochs = options.Epochs,
-                BatchSize = options.BatchSize,
-                LearningRate = options.LearningRate,
-                WeightDecay = options.WeightDecay,
-                WarmupFraction = options.WarmupFraction,
-                MaxGradNorm = options.MaxGradientNorm,
-                EarlyStoppingPatience = options.EarlyStoppingPatience,
-                CheckpointDirectory = options.CheckpointDirectory,
-                CheckpointEverySteps = options.CheckpointEverySteps,
-                Seed = seed,
-            };
-            var result = PeftTrainingEngine.Train(job, settings, device, options.Progress, log.Info, options.CancellationToken);
-
-            if (options.MergeAdapterForPrediction && !peft.IsMerged)
-            {
-                peft.MergeAdapter();
-            }
-
-            network.eval();
+            var result = TaskTraining.Run(options, job, seed, device, log, peft);
             var info = new NamedEntityRecognizerTrainingInfo
             {
                 TrainingSentences = training.Count,

@@ -1,10 +1,12 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
 
+using Microsoft.ML.Peft.Training;
+
 namespace Microsoft.ML.Peft;
 
 /// <summary>Options of <see cref="LoraTextClassificationEstimator"/>; every property has a working default except <see cref="Backbone"/>.</summary>
-public sealed class LoraTextClassifierOptions
+public sealed class LoraTextClassifierOptions : ITaskTrainingOptions
 {
     /// <summary>Default values, shared by the simple catalog overload.</summary>
     public static class Defaults

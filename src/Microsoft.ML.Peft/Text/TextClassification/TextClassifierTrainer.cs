@@ -3,7 +3,6 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Peft.Backbones;
 using Microsoft.ML.Peft.Training;
-using Microsoft.ML.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -39,13 +38,7 @@ internal static class TextClassifierTrainer
 
         var encodedValidation = validation is null ? null : Encode(validation, tokenizer);
 
-        // The new head and the adapter's initial weights are drawn from TorchSharp's global generator, so it is seeded from
-        // the MLContext first: the same seed then gives the same model, not only the same batches.
-        int seed = ((IHostEnvironment)context).Register(LogName).Rand.Next();
-        using (torch.manual_seed(seed))
-        {
-        }
-
+        int seed = TaskTraining.Seed(context, LogName);
         var network = backbone.Architecture.CreateSequenceClassifier(backbone.CreateEncoder(), labelCount);
         PeftModel? peft = null;
         try
@@ -70,27 +63,7 @@ internal static class TextClassifierTrainer
                     ? null
                     : new ValidationEvaluator("accuracy", HigherIsBetter: true, () => Accuracy(peft, network, tokenizer, device, encodedValidation, validation!.Labels, options.PredictionBatchSize)),
             };
-            var settings = new TrainingSettings
-            {
-                Epochs = options.Epochs,
-                BatchSize = options.BatchSize,
-                LearningRate = options.LearningRate,
-                WeightDecay = options.WeightDecay,
-                WarmupFraction = options.WarmupFraction,
-                MaxGradNorm = options.MaxGradientNorm,
-                EarlyStoppingPatience = options.EarlyStoppingPatience,
-                CheckpointDirectory = options.CheckpointDirectory,
-                CheckpointEverySteps = options.CheckpointEverySteps,
-                Seed = seed,
-            };
-            var result = PeftTrainingEngine.Train(job, settings, device, options.Progress, log.Info, options.CancellationToken);
-
-            if (options.MergeAdapterForPrediction && !peft.IsMerged)
-            {
-                peft.MergeAdapter();
-            }
-
-            network.eval();
+            var result = TaskTraining.Run(options, job, seed, device, log, peft);
             var info = new TextClassifierTrainingInfo
             {
                 TrainingRows = training.Count,

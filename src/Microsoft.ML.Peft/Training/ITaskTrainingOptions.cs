@@ -1,0 +1,31 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+namespace Microsoft.ML.Peft.Training;
+
+/// <summary>The training options every task estimator's options class offers, so one helper turns them into an engine run.</summary>
+internal interface ITaskTrainingOptions
+{
+    int Epochs { get; }
+
+    int BatchSize { get; }
+
+    double LearningRate { get; }
+
+    double WeightDecay { get; }
+
+    double WarmupFraction { get; }
+
+    double MaxGradientNorm { get; }
+
+    int? EarlyStoppingPatience { get; }
+
+    string? CheckpointDirectory { get; }
+
+    int CheckpointEverySteps { get; }
+
+    bool MergeAdapterForPrediction { get; }
+
+    IProgress<TrainingProgress>? Progress { get; }
+
+    CancellationToken CancellationToken { get; }
+}

@@ -1,0 +1,50 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+using Microsoft.ML.Runtime;
+using TorchSharp;
+
+namespace Microsoft.ML.Peft.Training;
+
+/// <summary>The steps every task estimator takes around the engine: seeding from the MLContext, the run itself, and the merge for prediction.</summary>
+internal static class TaskTraining
+{
+    /// <summary>
+    /// Draws the run's seed from the MLContext (ML.NET's own mechanism, so the same pipeline and seed give the same model) and
+    /// seeds TorchSharp's global generator with it, because new heads and adapters draw their initial weights from it.
+    /// </summary>
+    internal static int Seed(MLContext context, string componentName)
+    {
+        int seed = ((IHostEnvironment)context).Register(componentName).Rand.Next();
+        using (torch.manual_seed(seed))
+        {
+        }
+
+        return seed;
+    }
+
+    /// <summary>Trains <paramref name="job"/> with the task's options, then merges the adapter for prediction when asked and leaves the model in eval mode.</summary>
+    internal static TrainingResult Run(ITaskTrainingOptions options, TrainingJob job, int seed, torch.Device device, ChannelLog log, PeftModel peft)
+    {
+        var settings = new TrainingSettings
+        {
+            Epochs = options.Epochs,
+            BatchSize = options.BatchSize,
+            LearningRate = options.LearningRate,
+            WeightDecay = options.WeightDecay,
+            WarmupFraction = options.WarmupFraction,
+            MaxGradNorm = options.MaxGradientNorm,
+            EarlyStoppingPatience = options.EarlyStoppingPatience,
+            CheckpointDirectory = options.CheckpointDirectory,
+            CheckpointEverySteps = options.CheckpointEverySteps,
+            Seed = seed,
+        };
+        var result = PeftTrainingEngine.Train(job, settings, device, options.Progress, log.Info, options.CancellationToken);
+        if (options.MergeAdapterForPrediction && !peft.IsMerged)
+        {
+            peft.MergeAdapter();
+        }
+
+        job.Model.eval();
+        return result;
+    }
+}
