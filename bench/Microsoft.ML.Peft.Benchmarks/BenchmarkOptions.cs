@@ -14,7 +14,10 @@ internal sealed class BenchmarkOptions
 
           --output PATH          write the markdown report (table + raw JSON) there; it is always printed
           --backbones LIST       comma-separated: bert-base, minilm (default: bert-base,minilm)
-          --sections LIST        comma-separated: training, inference, padding (default: all)
+          --sections LIST        comma-separated: training, inference, padding (default: all); or `methods` alone:
+                                 the PEFT-method comparison on SMS spam with the estimator (see bench/README.md)
+          --methods LIST         methods to compare (default: all; see MethodCatalog.cs)
+          --epochs N             training epochs per method in the comparison (default 1)
           --batch N              rows per batch (default 8)
           --seq N                sequence length, and the pad-to-max length (default 128)
           --warmup N             unmeasured steps before each measurement (default 1)
@@ -61,6 +64,15 @@ internal sealed class BenchmarkOptions
 
     internal int Seed { get; private set; } = 1;
 
+    /// <summary>The methods the comparison trains, in order.</summary>
+    internal IReadOnlyList<string> Methods { get; private set; } = MethodCatalog.Names;
+
+    /// <summary>Epochs per method in the comparison.</summary>
+    internal int Epochs { get; private set; } = 1;
+
+    /// <summary>The method a comparison child trains.</summary>
+    internal string? Method { get; private set; }
+
     /// <summary>The child job to run (<c>train-full</c>, <c>train-lora</c>, <c>inference</c>, <c>padding</c>); null in the parent.</summary>
     internal string? Child { get; private set; }
 
@@ -68,6 +80,11 @@ internal sealed class BenchmarkOptions
     internal string? Backbone { get; private set; }
 
     internal bool Help { get; private set; }
+
+    /// <summary>The comparison of PEFT methods, which runs alone (it trains real models for minutes each).</summary>
+    internal bool ComparesMethods => Sections.Contains(MethodsSection);
+
+    internal const string MethodsSection = "methods";
 
     private static IReadOnlyList<string> AllSections { get; } = new[] { "training", "inference", "padding" };
 
@@ -93,7 +110,10 @@ internal sealed class BenchmarkOptions
             {
                 case "--output": options.Output = value; break;
                 case "--backbones": options.Backbones = List(value, BenchmarkBackbone.Names, flag); break;
-                case "--sections": options.Sections = List(value, AllSections, flag); break;
+                case "--sections": options.Sections = List(value, AllSections.Append(MethodsSection).ToArray(), flag); break;
+                case "--methods": options.Methods = List(value, MethodCatalog.Names, flag); break;
+                case "--method": options.Method = List(value, MethodCatalog.Names, flag).Single(); break;
+                case "--epochs": options.Epochs = Positive(value, flag); break;
                 case "--batch": options.Batch = Positive(value, flag); break;
                 case "--seq": options.SequenceLength = Positive(value, flag); break;
                 case "--warmup": options.Warmup = NonNegative(value, flag); break;
@@ -112,6 +132,11 @@ internal sealed class BenchmarkOptions
             }
         }
 
+        if (options.ComparesMethods && options.Sections.Count > 1)
+        {
+            throw new ArgumentException($"--sections {MethodsSection} runs alone; start the other sections in a separate run.");
+        }
+
         return options;
     }
 
@@ -126,6 +151,12 @@ internal sealed class BenchmarkOptions
         "--matmul-size", Invariant(MatmulSize), "--matmul-reps", Invariant(MatmulReps),
         "--rank", Invariant(Rank), "--alpha", Alpha.ToString("R", CultureInfo.InvariantCulture),
         "--lora-dropout", LoraDropout.ToString("R", CultureInfo.InvariantCulture), "--seed", Invariant(Seed),
+    };
+
+    /// <summary>The arguments that start the comparison's child process for <paramref name="method"/>.</summary>
+    internal IReadOnlyList<string> MethodChildArguments(string method) => new[]
+    {
+        "--child", ChildJobs.Method, "--method", method, "--epochs", Invariant(Epochs), "--seed", Invariant(Seed),
     };
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);

@@ -9,9 +9,18 @@ internal static class ChildJobs
     internal const string TrainLora = "train-lora";
     internal const string Inference = "inference";
     internal const string Padding = "padding";
+    internal const string Method = "method";
 
     internal static int Run(BenchmarkOptions options)
     {
+        if (options.Child == Method)
+        {
+            string method = options.Method ?? throw new ArgumentException("A method child needs --method.");
+            Log.Prefix = $"{Method} {method}";
+            ChildProcess.WriteResult(MethodComparison.Run(options, method));
+            return 0;
+        }
+
         string backbone = options.Backbone ?? throw new ArgumentException("A child needs --backbone.");
         Log.Prefix = $"{options.Child} {backbone}";
         switch (options.Child)

@@ -22,4 +22,9 @@ if (options.Help)
     return 0;
 }
 
-return options.Child is null ? BenchmarkRunner.Run(options, args) : ChildJobs.Run(options);
+if (options.Child is not null)
+{
+    return ChildJobs.Run(options);
+}
+
+return options.ComparesMethods ? MethodComparisonRunner.Run(options, args) : BenchmarkRunner.Run(options, args);
