@@ -6,7 +6,8 @@ namespace Microsoft.ML.Peft.Text.NamedEntityRecognition;
 
 /// <summary>
 /// The lazy result of <see cref="LoraNamedEntityRecognitionTransformer.Transform"/>: the input columns plus the predicted tags
-/// (and, for raw text, the entity spans), computed batch by batch as a cursor moves (a second cursor reads the next sentences ahead, as the text classifier's view does).
+/// (and, for raw text, the entity spans), computed batch by batch as a cursor moves (a second cursor reads the next sentences
+/// ahead, as the text classifier's view does).
 /// </summary>
 internal sealed class NamedEntityDataView : IDataView
 {
