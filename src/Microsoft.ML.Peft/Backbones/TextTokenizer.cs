@@ -13,6 +13,7 @@ internal sealed class TextTokenizer
 {
     private readonly Func<string, IReadOnlyList<int>> _encode;
     private readonly Func<string, IReadOnlyList<int>> _encodeWord;
+    private readonly Func<string, IReadOnlyList<WordSpan>> _splitWords;
 
     /// <param name="encode">Sub-word ids of a text without special tokens.</param>
     /// <param name="layout">Special tokens of the architecture.</param>
@@ -20,7 +21,8 @@ internal sealed class TextTokenizer
     /// <param name="files">The tokenizer's files (name to bytes), saved with a trained model so it tokenizes the same way after loading.</param>
     /// <param name="encodeWord">Sub-word ids of one word of a pre-split sentence (see <see cref="EncodeWord"/>); null uses <paramref name="encode"/>.</param>
     /// <param name="vocabularySize">Number of token ids the tokenizer knows (Hugging Face's <c>len(tokenizer)</c>); null when unknown.</param>
-    internal TextTokenizer(Func<string, IReadOnlyList<int>> encode, SpecialTokenLayout layout, int maxLength, IReadOnlyDictionary<string, byte[]> files, Func<string, IReadOnlyList<int>>? encodeWord = null, int? vocabularySize = null)
+    /// <param name="splitWords">Splits a raw text into words with offsets (see <see cref="SplitWords"/>); null uses BERT's basic splitting.</param>
+    internal TextTokenizer(Func<string, IReadOnlyList<int>> encode, SpecialTokenLayout layout, int maxLength, IReadOnlyDictionary<string, byte[]> files, Func<string, IReadOnlyList<int>>? encodeWord = null, int? vocabularySize = null, Func<string, IReadOnlyList<WordSpan>>? splitWords = null)
     {
         if (maxLength < layout.PairOverhead + 2)
         {
@@ -29,6 +31,7 @@ internal sealed class TextTokenizer
 
         _encode = encode;
         _encodeWord = encodeWord ?? encode;
+        _splitWords = splitWords ?? (text => BertWordSplitter.Split(text));
         Layout = layout;
         MaxLength = maxLength;
         Files = files;
@@ -48,7 +51,7 @@ internal sealed class TextTokenizer
     internal int? VocabularySize { get; }
 
     /// <summary>The same tokenizer with a shorter (or equal) maximum length.</summary>
-    internal TextTokenizer WithMaxLength(int maxLength) => new(_encode, Layout, maxLength, Files, _encodeWord, VocabularySize);
+    internal TextTokenizer WithMaxLength(int maxLength) => new(_encode, Layout, maxLength, Files, _encodeWord, VocabularySize, _splitWords);
 
     /// <summary>Sub-word ids of <paramref name="text"/> without special tokens.</summary>
     internal IReadOnlyList<int> EncodeWithoutSpecialTokens(string text) => _encode(text);
@@ -61,6 +64,13 @@ internal sealed class TextTokenizer
     /// has one, so the word keeps a position to be labelled and predicted at; Hugging Face would drop it with its label.
     /// </summary>
     internal IReadOnlyList<int> EncodeWord(string word) => _encodeWord(word);
+
+    /// <summary>
+    /// The words of a raw text as the tokenizer's pre-tokenizer cuts it (BERT's basic tokenizer: whitespace, punctuation, CJK;
+    /// byte-level BPE: GPT-2's pattern), with offsets into <paramref name="text"/> itself, so that a tagger trained on words
+    /// (CoNLL tokens) sees words of the same kind and its entities map back onto the original characters.
+    /// </summary>
+    internal IReadOnlyList<WordSpan> SplitWords(string text) => _splitWords(text);
 
     /// <summary><paramref name="ids"/>, or the unknown token alone when they are empty and <paramref name="unknownId"/> is known.</summary>
     internal static IReadOnlyList<int> OrUnknown(IReadOnlyList<int> ids, int? unknownId) =>
@@ -160,5 +170,6 @@ internal sealed class TextTokenizer
             maxLength,
             files,
             word => OrUnknown(tokenizer.EncodeToIds(word, addSpecialTokens: false), tokenizer.UnknownTokenId),
-            WordPieceTokenizerFactory.VocabularySize(files));
+            WordPieceTokenizerFactory.VocabularySize(files),
+            text => BertWordSplitter.Split(text, tokenizer.IndividuallyTokenizeCjk, tokenizer.RemoveNonSpacingMarks));
 }

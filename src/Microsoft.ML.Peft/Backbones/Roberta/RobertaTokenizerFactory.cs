@@ -92,7 +92,32 @@ internal static class RobertaTokenizerFactory
             maxLength,
             files,
             word => TextTokenizer.OrUnknown(bpe.EncodeToIds(WordWithPrefixSpace(word)), layout.UnknownId),
-            vocabulary.Count);
+            vocabulary.Count,
+            SplitWords);
+    }
+
+    /// <summary>
+    /// The words of a raw text as GPT-2's pre-tokenization cuts it, with offsets into the original string: each match of the
+    /// pattern without its leading space (which <see cref="WordWithPrefixSpace"/> puts back), whitespace runs dropped.
+    /// </summary>
+    internal static IReadOnlyList<WordSpan> SplitWords(string? text)
+    {
+        var words = new List<WordSpan>();
+        if (string.IsNullOrEmpty(text))
+        {
+            return words;
+        }
+
+        foreach (Match match in s_gpt2Split.Matches(text))
+        {
+            int skip = match.Value[0] == ' ' ? 1 : 0;
+            if (match.Length > skip && !char.IsWhiteSpace(match.Value[skip]))
+            {
+                words.Add(new WordSpan(match.Index + skip, match.Length - skip));
+            }
+        }
+
+        return words;
     }
 
     // Hugging Face's byte-level add_prefix_space: one space before a text that does not start with one.

@@ -22,10 +22,13 @@ public sealed class LoraNamedEntityRecognitionEstimator : IEstimator<LoraNamedEn
         _context = context;
         _options = options;
         NamedEntityOptionsValidator.Validate(options);
-        _columns = new NamedEntityColumns(options.TokensColumnName, options.PredictedTagsColumnName);
+        _columns = new NamedEntityColumns(options.TokensColumnName, options.PredictedTagsColumnName, options.TextColumnName);
     }
 
-    /// <summary>The input shape plus the predicted tags column.</summary>
+    /// <summary>
+    /// The input shape plus the predicted tags column and, when <see cref="LoraNamedEntityRecognizerOptions.TextColumnName"/> is
+    /// set and the input has that column, the entity span columns.
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A column is missing or has the wrong type.</exception>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
@@ -44,7 +47,17 @@ public sealed class LoraNamedEntityRecognitionEstimator : IEstimator<LoraNamedEn
                 $"Schema mismatch for tags column '{tags.Name}': expected vector of Key, got {tags.ItemType}. Add mlContext.Transforms.Conversion.MapValueToKey(\"{tags.Name}\") before the estimator.");
         }
 
-        return NamedEntityOutputShape.Create(_context, inputSchema, _columns, tags.Annotations.Any(a => a.Name == "KeyValues"));
+        bool readsText = _columns.ReadsText(name => inputSchema.Any(c => c.Name == name));
+        if (readsText)
+        {
+            var text = Find(inputSchema, "Text", _columns.TextColumn!);
+            if (text.Kind != SchemaShape.Column.VectorKind.Scalar || text.ItemType is not TextDataViewType)
+            {
+                throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Schema mismatch for text column '{text.Name}': expected String, got {text.ItemType}.");
+            }
+        }
+
+        return NamedEntityOutputShape.Create(_context, inputSchema, _columns, tags.Annotations.Any(a => a.Name == "KeyValues"), readsText);
     }
 
     /// <summary>Trains the adapter and head on <paramref name="input"/>.</summary>

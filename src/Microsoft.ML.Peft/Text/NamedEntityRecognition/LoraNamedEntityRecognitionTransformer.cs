@@ -12,7 +12,10 @@ namespace Microsoft.ML.Peft;
 /// <summary>
 /// A named-entity tagger trained by <see cref="LoraNamedEntityRecognitionEstimator"/>: a pretrained encoder with a PEFT adapter
 /// and a token-classification head. <see cref="Transform"/> adds the predicted tags, a vector of keys (one per token) carrying
-/// the tag names, so <c>MapKeyToValue</c> turns them back into text.
+/// the tag names, so <c>MapKeyToValue</c> turns them back into text. When trained with
+/// <see cref="LoraNamedEntityRecognizerOptions.TextColumnName"/>, data that has that column is read as raw text: it is split into
+/// words as the backbone's tokenizer splits text, the tags are predicted over those words, and the entity span columns
+/// <c>EntityStarts</c>, <c>EntityLengths</c>, <c>EntityTypes</c> and <c>EntityScores</c> are added.
 /// </summary>
 /// <remarks>
 /// Save a pipeline containing it with <c>mlContext.Peft().Model.Save</c>; <see cref="SaveAdapter"/> exports the adapter alone in
@@ -23,6 +26,7 @@ public sealed class LoraNamedEntityRecognitionTransformer : ITransformer, IPersi
     /// <summary>The stage kind in a saved pipeline.</summary>
     internal const string Kind = "named-entity-recognizer";
 
+    private readonly EntityTag[]? _entityTags;
     private bool _disposed;
 
     internal LoraNamedEntityRecognitionTransformer(TokenClassifierNetwork network, NamedEntityColumns columns, LabelKeyValues? tagNames, BackboneReference backbone, int predictionBatchSize, NamedEntityRecognizerTrainingInfo? trainingInfo)
@@ -33,6 +37,10 @@ public sealed class LoraNamedEntityRecognitionTransformer : ITransformer, IPersi
         Backbone = backbone;
         PredictionBatchSize = predictionBatchSize;
         TrainingInfo = trainingInfo;
+        if (columns.TextColumn is not null)
+        {
+            _entityTags = EntitySpanDecoder.ParseTagNames(RequireTagNames(tagNames, columns.TextColumn).Names(), columns.TextColumn);
+        }
     }
 
     /// <summary>Number of distinct tags.</summary>
@@ -56,8 +64,8 @@ public sealed class LoraNamedEntityRecognitionTransformer : ITransformer, IPersi
 
     string IPersistablePeftTransformer.StageKind => Kind;
 
-    /// <summary>The input schema plus the predicted tags column.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The tokens column is missing or not a vector of text.</exception>
+    /// <summary>The input schema plus the predicted tags column and, for raw text, the entity span columns.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The text column is not text, or the column to tag is missing or not a vector of text.</exception>
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
@@ -73,7 +81,7 @@ public sealed class LoraNamedEntityRecognitionTransformer : ITransformer, IPersi
     }
 
     /// <summary>Returns a lazy view that tags sentences in batches as it is read.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The tokens column is missing or not a vector of text.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The text column is not text, or the column to tag is missing or not a vector of text.</exception>
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -120,12 +128,26 @@ public sealed class LoraNamedEntityRecognitionTransformer : ITransformer, IPersi
     internal static ITransformer LoadFrom(MLContext context, ZipArchive archive, string prefix, IReadOnlyList<PretrainedModel> backbones) =>
         NamedEntityArchive.Load(context, archive, prefix, backbones);
 
-    /// <summary>Zero-based tags of every word of each sentence.</summary>
-    internal int[][] PredictTags(IReadOnlyList<string[]> sentences)
+    /// <summary>
+    /// Tags given words as they are and splits raw texts into words first (<see cref="Backbones.TextTokenizer.SplitWords"/>),
+    /// then decodes the entity spans of the texts over their original characters. An empty text has no word and no entity.
+    /// </summary>
+    internal SentencePrediction[] Predict(IReadOnlyList<TaggerInput> inputs)
     {
         ThrowIfDisposed();
-        return Network.Predict(sentences.Select(s => Network.Encode(s)).ToList(), PredictionBatchSize);
+        var spans = inputs.Select(i => i.Words is null ? Network.Tokenizer.SplitWords(i.Text ?? string.Empty) : null).ToArray();
+        var words = inputs.Select((input, k) => input.Words ?? spans[k]!.Select(s => s.In(input.Text!)).ToArray()).ToList();
+        var predicted = Network.PredictWords(words.Select(w => Network.Encode(w)).ToList(), PredictionBatchSize);
+        return predicted.Select((p, k) => new SentencePrediction(
+            p.Select(w => w.Tag).ToArray(),
+            spans[k] is { } textWords ? EntitySpanDecoder.Decode(textWords, p, _entityTags!) : null)).ToArray();
     }
+
+    /// <summary>The tag names, without which raw text cannot be given entity types.</summary>
+    internal static LabelKeyValues RequireTagNames(LabelKeyValues? tagNames, string textColumn) =>
+        tagNames ?? throw new InvalidOperationException(
+            $"Entity spans for text column '{textColumn}' need the tag names, but the tags column has no key values. "
+            + "Build the tags column with mlContext.Transforms.Conversion.MapValueToKey over the tag text, or leave TextColumnName null.");
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 }

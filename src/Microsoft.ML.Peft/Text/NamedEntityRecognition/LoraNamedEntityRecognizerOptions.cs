@@ -35,6 +35,20 @@ public sealed class LoraNamedEntityRecognizerOptions : ITaskTrainingOptions
     /// <summary>The output column of predicted tags (vector of keys with the tag names). Default <c>PredictedTags</c>.</summary>
     public string PredictedTagsColumnName { get; set; } = "PredictedTags";
 
+    /// <summary>
+    /// A raw text column (String) to tag at prediction, or null (the default) to tag the tokens column only. Training still reads
+    /// the tokens and tags columns. When set, the trained model reads any data that has this column as raw text: it splits the
+    /// text into words as the backbone's tokenizer does (BERT: whitespace, punctuation and CJK ideographs; RoBERTa: GPT-2's
+    /// pattern), predicts <see cref="PredictedTagsColumnName"/> over those words, and adds the entity spans found in IOB tags
+    /// (seqeval's default mode, any of IOB1, IOB2 and BIOES): <c>EntityStarts</c> and <c>EntityLengths</c> (vectors of Int32,
+    /// UTF-16 offsets into the original text), <c>EntityTypes</c> (vector of String, e.g. <c>Disease</c> for
+    /// <c>B-Disease</c>/<c>I-Disease</c>) and <c>EntityScores</c> (vector of Single: the mean over the entity's words of the
+    /// probability of each word's tag, as Hugging Face's pipeline with <c>aggregation_strategy="first"</c>). Data without this
+    /// column but with the tokens column is tagged from its tokens, without spans. The tags column must carry key values
+    /// (<c>MapValueToKey</c>) so that entity types can be named.
+    /// </summary>
+    public string? TextColumnName { get; set; }
+
     /// <summary>The pretrained encoder to adapt. Required.</summary>
     public PretrainedModel? Backbone { get; set; }
 

@@ -30,6 +30,7 @@ internal static class NamedEntityArchive
             ["version"] = Version,
             ["tokens_column"] = transformer.Columns.TokensColumn,
             ["predicted_tags_column"] = transformer.Columns.PredictedTagsColumn,
+            ["text_column"] = transformer.Columns.TextColumn,
             ["tag_count"] = network.LabelCount,
             ["tag_key_values"] = transformer.TagNames?.ToJson(),
             ["backbone"] = transformer.Backbone.ToJson(),
@@ -58,7 +59,8 @@ internal static class NamedEntityArchive
 
         var columns = new NamedEntityColumns(
             stage["tokens_column"]?.GetValue<string>() ?? throw new InvalidDataException($"{source}: missing \"tokens_column\"."),
-            stage["predicted_tags_column"]?.GetValue<string>() ?? throw new InvalidDataException($"{source}: missing \"predicted_tags_column\"."));
+            stage["predicted_tags_column"]?.GetValue<string>() ?? throw new InvalidDataException($"{source}: missing \"predicted_tags_column\"."),
+            stage["text_column"]?.GetValue<string>());
         int tagCount = stage["tag_count"]?.GetValue<int>() ?? throw new InvalidDataException($"{source}: missing \"tag_count\".");
         var tagNames = stage["tag_key_values"] is JsonObject values ? LabelKeyValues.FromJson(values, source) : null;
         var reference = BackboneReference.FromJson(stage["backbone"] as JsonObject ?? throw new InvalidDataException($"{source}: missing \"backbone\"."), source);

@@ -5,8 +5,9 @@ using Microsoft.ML.Data;
 namespace Microsoft.ML.Peft.Text.NamedEntityRecognition;
 
 /// <summary>
-/// The lazy result of <see cref="LoraNamedEntityRecognitionTransformer.Transform"/>: the input columns plus the predicted tags,
-/// computed batch by batch as a cursor moves (a second cursor reads the next sentences ahead, as the text classifier's view does).
+/// The lazy result of <see cref="LoraNamedEntityRecognitionTransformer.Transform"/>: the input columns plus the predicted tags
+/// (and, for raw text, the entity spans), computed batch by batch as a cursor moves (a second cursor reads the next sentences
+/// ahead, as the text classifier's view does).
 /// </summary>
 internal sealed class NamedEntityDataView : IDataView
 {
@@ -33,37 +34,15 @@ internal sealed class NamedEntityDataView : IDataView
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
         new[] { GetRowCursor(columnsNeeded, rand) };
 
-    /// <summary>A getter of predicted tags (one-based keys) over the current row's zero-based predictions.</summary>
-    internal static ValueGetter<TValue> TagsGetter<TValue>(DataViewSchema.Column column, Func<int[]> tags)
-    {
-        if (typeof(TValue) != typeof(VBuffer<uint>))
-        {
-            throw new InvalidOperationException($"Column '{column.Name}' holds VBuffer<UInt32> keys, not {typeof(TValue).Name}.");
-        }
-
-        ValueGetter<VBuffer<uint>> getter = (ref VBuffer<uint> destination) =>
-        {
-            var values = tags();
-            var editor = VBufferEditor.Create(ref destination, values.Length);
-            for (int i = 0; i < values.Length; i++)
-            {
-                editor.Values[i] = (uint)values[i] + 1;
-            }
-
-            destination = editor.Commit();
-        };
-        return (ValueGetter<TValue>)(Delegate)getter;
-    }
-
     private sealed class Cursor : DataViewRowCursor
     {
         private readonly NamedEntityDataView _view;
         private readonly HashSet<int> _active;
         private readonly DataViewRowCursor _input;
         private readonly DataViewRowCursor? _lookahead;
-        private readonly ValueGetter<VBuffer<ReadOnlyMemory<char>>>? _tokens;
+        private readonly Func<TaggerInput>? _read;
         private readonly int _outputIndex;
-        private int[][] _tags = Array.Empty<int[]>();
+        private SentencePrediction[] _predictions = Array.Empty<SentencePrediction>();
         private long _batchStart;
 
         internal Cursor(NamedEntityDataView view, HashSet<int> active)
@@ -72,11 +51,11 @@ internal sealed class NamedEntityDataView : IDataView
             _active = active;
             _outputIndex = view._input.Schema.Count;
             _input = view._input.GetRowCursor(view._input.Schema.Where(c => active.Contains(c.Index)));
-            if (active.Contains(_outputIndex))
+            if (active.Any(i => i >= _outputIndex))
             {
-                var tokens = view._input.Schema[view._transformer.Columns.TokensColumn];
-                _lookahead = view._input.GetRowCursor(new[] { tokens });
-                _tokens = _lookahead.GetGetter<VBuffer<ReadOnlyMemory<char>>>(tokens);
+                var (column, isText) = view._transformer.Columns.Input(view._input.Schema);
+                _lookahead = view._input.GetRowCursor(new[] { column });
+                _read = TaggerInput.Reader(_lookahead, column, isText);
             }
         }
 
@@ -97,18 +76,16 @@ internal sealed class NamedEntityDataView : IDataView
                 return false;
             }
 
-            if (_lookahead is not null && _input.Position >= _batchStart + _tags.Length)
+            if (_lookahead is not null && _input.Position >= _batchStart + _predictions.Length)
             {
                 _batchStart = _input.Position;
-                var sentences = new List<string[]>();
-                VBuffer<ReadOnlyMemory<char>> buffer = default;
-                while (sentences.Count < _view._transformer.PredictionBatchSize && _lookahead.MoveNext())
+                var inputs = new List<TaggerInput>();
+                while (inputs.Count < _view._transformer.PredictionBatchSize && _lookahead.MoveNext())
                 {
-                    _tokens!(ref buffer);
-                    sentences.Add(buffer.DenseValues().Select(v => v.ToString()).ToArray());
+                    inputs.Add(_read!());
                 }
 
-                _tags = _view._transformer.PredictTags(sentences);
+                _predictions = _view._transformer.Predict(inputs);
             }
 
             return true;
@@ -123,7 +100,7 @@ internal sealed class NamedEntityDataView : IDataView
 
             return column.Index < _outputIndex
                 ? _input.GetGetter<TValue>(_input.Schema[column.Index])
-                : TagsGetter<TValue>(column, () => _tags[_input.Position - _batchStart]);
+                : PredictionColumnGetters.Create<TValue>(column, column.Index - _outputIndex, () => _predictions[_input.Position - _batchStart]);
         }
 
         protected override void Dispose(bool disposing)

@@ -26,6 +26,16 @@ internal static class NamedEntityOptionsValidator
             }
         }
 
+        if (options.TextColumnName is not null && string.IsNullOrWhiteSpace(options.TextColumnName))
+        {
+            throw new ArgumentException($"`{nameof(options.TextColumnName)}` must name a column or be null, got \"{options.TextColumnName}\".", nameof(options));
+        }
+
+        if (options.TextColumnName is { } text && Array.IndexOf(NamedEntityColumns.SpanColumns, text) >= 0)
+        {
+            throw new ArgumentException($"`{nameof(options.TextColumnName)}` \"{text}\" is the name of an output column; rename the text column.", nameof(options));
+        }
+
         foreach (var (name, value) in new[] { (nameof(options.Epochs), options.Epochs), (nameof(options.BatchSize), options.BatchSize), (nameof(options.PredictionBatchSize), options.PredictionBatchSize), (nameof(options.CheckpointEverySteps), options.CheckpointEverySteps), (nameof(options.DomainAdaptationEpochs), options.DomainAdaptationEpochs) })
         {
             if (value <= 0)

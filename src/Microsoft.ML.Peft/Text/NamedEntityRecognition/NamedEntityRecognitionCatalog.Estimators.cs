@@ -9,6 +9,10 @@ public static partial class NamedEntityRecognitionCatalog
     /// <param name="backbone">The pretrained encoder.</param>
     /// <param name="tokensColumnName">The tokens column (vector of text).</param>
     /// <param name="tagsColumnName">The tags column (vector of keys, one per token).</param>
+    /// <param name="textColumnName">
+    /// A raw text column to tag at prediction, with entity spans as output (see <see cref="LoraNamedEntityRecognizerOptions.TextColumnName"/>);
+    /// null tags the tokens column only.
+    /// </param>
     /// <param name="rank">LoRA rank.</param>
     /// <param name="alpha">LoRA alpha.</param>
     /// <param name="epochs">Passes over the training data.</param>
@@ -27,6 +31,7 @@ public static partial class NamedEntityRecognitionCatalog
         PretrainedModel backbone,
         string tokensColumnName = "Tokens",
         string tagsColumnName = "Tags",
+        string? textColumnName = null,
         int rank = LoraNamedEntityRecognizerOptions.Defaults.Rank,
         double alpha = LoraNamedEntityRecognizerOptions.Defaults.Alpha,
         int epochs = LoraNamedEntityRecognizerOptions.Defaults.Epochs,
@@ -42,6 +47,7 @@ public static partial class NamedEntityRecognitionCatalog
             Backbone = backbone,
             TokensColumnName = tokensColumnName,
             TagsColumnName = tagsColumnName,
+            TextColumnName = textColumnName,
             Method = new LoraConfig { Rank = rank, Alpha = alpha, Dropout = 0.05 },
             Epochs = epochs,
             BatchSize = batchSize,

@@ -14,15 +14,20 @@ internal sealed class NamedEntityRowMapper : IRowToRowMapper
         _transformer = transformer;
         InputSchema = inputSchema;
         OutputSchema = transformer.GetOutputSchema(inputSchema);
+        (InputColumn, IsText) = transformer.Columns.Input(inputSchema);
     }
 
     public DataViewSchema InputSchema { get; }
 
     public DataViewSchema OutputSchema { get; }
 
+    private DataViewSchema.Column InputColumn { get; }
+
+    private bool IsText { get; }
+
     public IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> dependingColumns) =>
         dependingColumns
-            .Select(c => c.Index < InputSchema.Count ? c.Index : InputSchema[_transformer.Columns.TokensColumn].Index)
+            .Select(c => c.Index < InputSchema.Count ? c.Index : InputColumn.Index)
             .Distinct()
             .Order()
             .Select(i => InputSchema[i]);
@@ -36,7 +41,7 @@ internal sealed class NamedEntityRowMapper : IRowToRowMapper
         private readonly DataViewRow _input;
         private readonly HashSet<int> _active;
         private long _taggedPosition = -1;
-        private int[] _tags = Array.Empty<int>();
+        private SentencePrediction _prediction = SentencePrediction.Empty;
 
         internal Row(NamedEntityRowMapper mapper, DataViewRow input, HashSet<int> active)
         {
@@ -62,21 +67,19 @@ internal sealed class NamedEntityRowMapper : IRowToRowMapper
                 return _input.GetGetter<TValue>(_input.Schema[column.Index]);
             }
 
-            var tokens = _input.GetGetter<VBuffer<ReadOnlyMemory<char>>>(_input.Schema[_mapper._transformer.Columns.TokensColumn]);
-            int[] Current()
+            var read = TaggerInput.Reader(_input, _input.Schema[_mapper.InputColumn.Index], _mapper.IsText);
+            SentencePrediction Current()
             {
                 if (_taggedPosition != _input.Position)
                 {
-                    VBuffer<ReadOnlyMemory<char>> buffer = default;
-                    tokens(ref buffer);
-                    _tags = _mapper._transformer.PredictTags(new[] { buffer.DenseValues().Select(v => v.ToString()).ToArray() })[0];
+                    _prediction = _mapper._transformer.Predict(new[] { read() })[0];
                     _taggedPosition = _input.Position;
                 }
 
-                return _tags;
+                return _prediction;
             }
 
-            return NamedEntityDataView.TagsGetter<TValue>(column, Current);
+            return PredictionColumnGetters.Create<TValue>(column, column.Index - _mapper.InputSchema.Count, Current);
         }
     }
 }

@@ -26,6 +26,12 @@ internal static class NamedEntityTrainer
         var tagsColumn = FindTags(input.Schema, options.TagsColumnName);
         int tagCount = (int)((KeyDataViewType)((VectorDataViewType)tagsColumn.Type).ItemType).Count;
         var tagNames = LabelKeyValues.FromColumn(tagsColumn);
+        if (columns.TextColumn is { } textColumn)
+        {
+            // Checked before training rather than when the trained model is built, so a wrong tags column costs no training time.
+            EntitySpanDecoder.ParseTagNames(LoraNamedEntityRecognitionTransformer.RequireTagNames(tagNames, textColumn).Names(), textColumn);
+        }
+
         var training = NamedEntityRows.Read(input, columns.TokensColumn, options.TagsColumnName, "training");
         NamedEntityRows? validation = null;
         if (options.ValidationSet is { } validationSet)

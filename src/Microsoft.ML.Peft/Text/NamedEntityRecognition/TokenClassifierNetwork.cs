@@ -39,10 +39,17 @@ internal sealed class TokenClassifierNetwork : IDisposable
     internal WindowedSentence Encode(IReadOnlyList<string> words) => WindowedSentence.Encode(Tokenizer, words, WindowOverlap);
 
     /// <summary>The most probable zero-based tag of every word of every sentence.</summary>
-    internal int[][] Predict(IReadOnlyList<WindowedSentence> sentences, int batchSize)
+    internal int[][] Predict(IReadOnlyList<WindowedSentence> sentences, int batchSize) =>
+        PredictWords(sentences, batchSize).Select(s => s.Select(w => w.Tag).ToArray()).ToArray();
+
+    /// <summary>
+    /// The most probable zero-based tag of every word of every sentence with its softmax probability, both at the word's first
+    /// sub-token in the window that owns the word.
+    /// </summary>
+    internal WordPrediction[][] PredictWords(IReadOnlyList<WindowedSentence> sentences, int batchSize)
     {
         var windows = sentences.SelectMany((s, i) => s.Windows.Select((w, k) => (Sentence: i, Window: k, Encoding: w))).ToList();
-        var perWindow = sentences.Select(s => new IReadOnlyList<int>[s.Windows.Count]).ToArray();
+        var perWindow = sentences.Select(s => new IReadOnlyList<WordPrediction>[s.Windows.Count]).ToArray();
         var order = Enumerable.Range(0, windows.Count).OrderBy(i => windows[i].Encoding.Length).ToArray();
         lock (_gate)
         {
@@ -53,18 +60,21 @@ internal sealed class TokenClassifierNetwork : IDisposable
                 using var scope = NewDisposeScope();
                 var batch = order.Skip(start).Take(batchSize).Select(i => windows[i]).ToList();
                 var (ids, types, mask) = TokenClassificationCollator.Collate(batch.Select(b => b.Encoding).ToList(), Tokenizer.Layout.PadId, Device);
-                var best = Network.call(ids, types, mask).argmax(-1).cpu();
+
+                // The arg max of the probabilities is the arg max of the logits (softmax is monotonic), so the tags are unchanged.
+                var (probability, best) = Network.call(ids, types, mask).to_type(ScalarType.Float32).softmax(-1).max(-1);
                 long time = best.shape[1];
-                var flat = best.data<long>().ToArray();
+                var tags = best.cpu().data<long>().ToArray();
+                var probabilities = probability.cpu().data<float>().ToArray();
                 for (int b = 0; b < batch.Count; b++)
                 {
-                    var row = new ArraySegment<long>(flat, (int)(b * time), (int)time).Select(v => (int)v).ToArray();
+                    var row = Enumerable.Range((int)(b * time), (int)time).Select(p => new WordPrediction((int)tags[p], probabilities[p])).ToArray();
                     perWindow[batch[b].Sentence][batch[b].Window] = batch[b].Encoding.AtFirstSubTokens(row);
                 }
             }
         }
 
-        return sentences.Select((s, i) => s.WordCount == 0 ? Array.Empty<int>() : WindowPredictions.Merge(s, perWindow[i])).ToArray();
+        return sentences.Select((s, i) => s.WordCount == 0 ? Array.Empty<WordPrediction>() : WindowPredictions.Merge(s, perWindow[i])).ToArray();
     }
 
     public void Dispose()

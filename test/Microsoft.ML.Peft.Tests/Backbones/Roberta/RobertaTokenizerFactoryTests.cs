@@ -43,6 +43,29 @@ public sealed class RobertaTokenizerFactoryTests
     }
 
     [Fact]
+    public void SplitWords_GivesGpt2PreTokensWithoutTheirSpaceWithOffsetsIntoTheOriginal()
+    {
+        const string text = "Hello,  world's caf\u00e9!\n42";
+
+        var words = RobertaTokenizerFactory.SplitWords(text);
+
+        Assert.Equal(new[] { (0, 5), (5, 1), (8, 5), (13, 2), (16, 4), (20, 1), (22, 2) }, words.Select(w => (w.Start, w.Length)));
+        Assert.Equal(new[] { "Hello", ",", "world", "'s", "caf\u00e9", "!", "42" }, words.Select(w => w.In(text)));
+        Assert.Empty(RobertaTokenizerFactory.SplitWords("   "));
+    }
+
+    [Fact]
+    public void SplitWords_WordPieces_AreThoseOfTheWholeTextWithPrefixSpace()
+    {
+        var tokenizer = Create(tokenizerConfig: "{\"add_prefix_space\": true}");
+        const string text = "lower newer";
+
+        var words = tokenizer.SplitWords(text);
+
+        Assert.Equal(tokenizer.EncodeWithoutSpecialTokens(text), words.SelectMany(w => tokenizer.EncodeWord(w.In(text))));
+    }
+
+    [Fact]
     public void Encode_LeadingSpace_MergesByRankNotByPosition()
     {
         // Ġ l o w e r: "l o" (rank 1) beats the leftmost pair "Ġ l" (rank 8), and then "Ġ l" no longer exists.
