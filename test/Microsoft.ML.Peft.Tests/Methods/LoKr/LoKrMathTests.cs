@@ -151,6 +151,26 @@ public sealed class LoKrMathTests
         Assert.True(ModelState.MaxAbsDifference(baseOutput, linear.call(x)) > 1e-4, "the adapter always applies in eval");
     }
 
+    [Fact]
+    public void LoKr_TwoAdapters_AddBothUpdatesAndDeletingOneRemovesItsTensors()
+    {
+        using var scope = NewDisposeScope();
+        var (layer, linear) = Create(Settings(2, init: LoKrInitialization.Random));
+        layer.AddAdapter("other", Settings(8, alpha: 2, init: LoKrInitialization.Random));
+        layer.ActiveAdapters = new[] { "default", "other" };
+        var x = randn(3, 10);
+        var baseOutput = (x.matmul(linear.weight.t()) + linear.bias!).detach();
+        linear.eval();
+
+        var both = baseOutput + x.matmul((layer.GetDeltaWeight("default") + layer.GetDeltaWeight("other")).t());
+        ModelState.AssertClose(both, linear.call(x), 1e-5, "both adapters applied");
+
+        layer.DeleteAdapter("other");
+        Assert.Equal(new[] { "default" }, layer.ActiveAdapters);
+        Assert.DoesNotContain(layer.named_parameters(), p => p.name.EndsWith(".other", StringComparison.Ordinal));
+        ModelState.AssertClose(baseOutput + x.matmul(layer.GetDeltaWeight("default").t()), linear.call(x), 1e-5, "remaining adapter only");
+    }
+
     internal static LoKrAdapterSettings Settings(
         int rank,
         double alpha = 4,
