@@ -57,11 +57,50 @@ public static class PeftMethodCases
         })),
         Embedding("LoRA embedding + linear", () => Lora(c => c.TargetModules = ModuleSelector.FromNames("embed", "proj"))),
         Embedding("DoRA embedding", () => Lora(c => { c.UseDora = true; c.TargetModules = ModuleSelector.FromNames("embed"); })),
+        Mlp("LoKr", () => LoKr()),
+        Mlp("LoKr full factors", () => LoKr(c => c.Rank = 8)),
+        Mlp("LoKr decompose_both", () => LoKr(c => { c.Rank = 1; c.DecomposeBoth = true; })),
+        Mlp("LoKr decompose_factor", () => LoKr(c => c.DecomposeFactor = 2)),
+        Mlp("LoKr lycoris init", () => LoKr(c => c.Initialization = LoKrInitialization.Lycoris)),
+        Mlp("LoKr random init", () => LoKr(c => c.Initialization = LoKrInitialization.Random), isNoOp: false),
+        Mlp("LoKr dropouts", () => LoKr(c => { c.RankDropout = 0.3; c.RankDropoutScale = true; c.ModuleDropout = 0.2; })),
+        Encoder("LoKr query,value", () => LoKr(c => c.TargetModules = ModuleSelector.FromNames("query", "value"))),
+        Encoder("LoKr rank and alpha patterns", () => LoKr(c =>
+        {
+            c.TargetModules = ModuleSelector.FromNames("query", "value", "intermediate");
+            c.RankPattern = new Dictionary<string, int> { [@"layer\.1\..*"] = 1 };
+            c.AlphaPattern = new Dictionary<string, double> { ["intermediate"] = 3 };
+        })),
+        Mlp("LoHa", () => LoHa()),
+        Mlp("LoHa random init", () => LoHa(c => c.InitWeights = false), isNoOp: false),
+        Mlp("LoHa dropouts", () => LoHa(c => { c.RankDropout = 0.3; c.ModuleDropout = 0.2; })),
+        Encoder("LoHa query,value", () => LoHa(c => c.TargetModules = ModuleSelector.FromNames("query", "value"))),
+        Encoder("LoHa rank and alpha patterns", () => LoHa(c =>
+        {
+            c.TargetModules = ModuleSelector.FromNames("query", "value", "intermediate");
+            c.RankPattern = new Dictionary<string, int> { [@"layer\.1\..*"] = 1 };
+            c.AlphaPattern = new Dictionary<string, double> { ["intermediate"] = 3 };
+        })),
     };
 
     private static LoraConfig Lora(Action<LoraConfig>? configure = null)
     {
         var config = new LoraConfig { Rank = 4, Alpha = 8, TargetModules = ModuleSelector.FromNames("lin0", "lin1") };
+        configure?.Invoke(config);
+        return config;
+    }
+
+    // Rank 2 splits w2 of the MLP's 20×10 and 20×20 layers into rank-2 factors (r < 5/2); rank 8 keeps both factors full.
+    private static LoKrConfig LoKr(Action<LoKrConfig>? configure = null)
+    {
+        var config = new LoKrConfig { Rank = 2, Alpha = 4, TargetModules = ModuleSelector.FromNames("lin0", "lin1") };
+        configure?.Invoke(config);
+        return config;
+    }
+
+    private static LoHaConfig LoHa(Action<LoHaConfig>? configure = null)
+    {
+        var config = new LoHaConfig { Rank = 2, Alpha = 4, TargetModules = ModuleSelector.FromNames("lin0", "lin1") };
         configure?.Invoke(config);
         return config;
     }

@@ -1,0 +1,68 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+using System.Text.Json.Nodes;
+using Microsoft.ML.Peft.Formats;
+using Microsoft.ML.Peft.Methods.Lora;
+using Microsoft.ML.Peft.Tuning;
+using TorchSharp;
+using static TorchSharp.torch;
+using TorchSharp.Modules;
+
+namespace Microsoft.ML.Peft.Methods.LoHa;
+
+/// <summary>Registration of LoHa: PEFT's <c>LOHA</c> type, prefix <c>hada_</c>, on linear targets.</summary>
+/// <remarks>
+/// Every field of PEFT's LoHaConfig is read. The one option not implemented, <c>use_effective_conv2d</c> (convolution
+/// targets only), is refused by <see cref="LoHaConfig.Validate"/> when true, so no adapter loads with another meaning.
+/// </remarks>
+internal sealed class LoHaMethod : PeftMethod
+{
+    internal const string PeftTypeName = "LOHA";
+
+    private static readonly ConfigJsonField[] s_fields =
+    {
+        ConfigJsonField.For<LoHaConfig>("r", (c, n) => c.Rank = JsonValues.Int(n, "r"), c => c.Rank),
+        ConfigJsonField.For<LoHaConfig>("alpha", (c, n) => c.Alpha = JsonValues.Number(n, "alpha"), c => JsonValues.Number(c.Alpha)),
+        ConfigJsonField.For<LoHaConfig>("rank_dropout", (c, n) => c.RankDropout = JsonValues.Number(n, "rank_dropout"), c => JsonValues.PythonFloat(c.RankDropout)),
+        ConfigJsonField.For<LoHaConfig>("module_dropout", (c, n) => c.ModuleDropout = JsonValues.Number(n, "module_dropout"), c => JsonValues.PythonFloat(c.ModuleDropout)),
+        ConfigJsonField.For<LoHaConfig>("use_effective_conv2d", (c, n) => c.UseEffectiveConv2d = JsonValues.Bool(n, "use_effective_conv2d"), c => c.UseEffectiveConv2d),
+        ConfigJsonField.For<LoHaConfig>("init_weights", (c, n) => c.InitWeights = JsonValues.Bool(n, "init_weights"), c => c.InitWeights),
+        ConfigJsonField.For<LoHaConfig>(
+            "rank_pattern",
+            (c, n) => c.RankPattern = JsonValues.Dictionary(n, "rank_pattern", JsonValues.Int),
+            c => new JsonObject(c.RankPattern.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)JsonValue.Create(p.Value))))),
+        ConfigJsonField.For<LoHaConfig>(
+            "alpha_pattern",
+            (c, n) => c.AlphaPattern = JsonValues.Dictionary(n, "alpha_pattern", JsonValues.Number),
+            c => new JsonObject(c.AlphaPattern.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)JsonValues.Number(p.Value))))),
+    };
+
+    internal override string Name => "loha";
+
+    internal override string PeftType => PeftTypeName;
+
+    internal override string Prefix => "hada_";
+
+    internal override Type ConfigType => typeof(LoHaConfig);
+
+    internal override string SupportedModuleTypes => "TorchSharp.Modules.Linear (PEFT's Conv1d/Conv2d LoHa layers are not implemented)";
+
+    internal override IReadOnlyList<ConfigJsonField> JsonFields => s_fields;
+
+    internal override PeftConfig CreateConfig() => new LoHaConfig();
+
+    internal override bool CanAdapt(nn.Module module) => module is Linear;
+
+    internal override TunerLayer CreateLayer(string modulePath, nn.Module target) => target is Linear linear
+        ? new LoHaLinear(modulePath, linear)
+        : throw new NotSupportedException($"LoHa cannot adapt '{modulePath}' of type {target.GetType().Name}; supported: {SupportedModuleTypes}.");
+
+    internal override void AddAdapter(TunerLayer layer, string adapterName, PeftConfig config)
+    {
+        var loha = (LoHaConfig)config;
+        string path = layer.ModulePath;
+        int rank = LoraMethod.PatternValue(loha.RankPattern, path) ?? loha.Rank;
+        double alpha = LoraMethod.PatternValue(loha.AlphaPattern, path) ?? loha.Alpha;
+        ((LoHaLinear)layer).AddAdapter(adapterName, new LoHaAdapterSettings(rank, alpha, loha.RankDropout, loha.ModuleDropout, loha.InitWeights));
+    }
+}
