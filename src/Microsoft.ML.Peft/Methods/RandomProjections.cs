@@ -13,10 +13,9 @@ internal static class RandomProjections
 {
     /// <summary>
     /// libtorch's CPU generator (the one PyTorch's <c>torch.Generator("cpu")</c> wraps) seeded as
-    /// <c>manual_seed(key)</c>: a negative key maps to <c>0xffff_ffff_ffff_ffff + key</c>, as PyTorch documents.
+    /// <c>manual_seed(key)</c>; a negative key is taken modulo 2^64, as PyTorch's <c>Generator.manual_seed</c> does.
     /// </summary>
-    internal static Generator CreateGenerator(long key) =>
-        new(key >= 0 ? (ulong)key : ulong.MaxValue - (ulong)(-(key + 1)) - 1, CPU);
+    internal static Generator CreateGenerator(long key) => new(unchecked((ulong)key), CPU);
 
     /// <summary>PEFT's <c>_find_dim</c>: the element-wise maximum of (d_out, d_in) over the targeted linear layers.</summary>
     internal static (long Out, long In) LargestShape(IReadOnlyList<(string Path, nn.Module Module)> targets)
