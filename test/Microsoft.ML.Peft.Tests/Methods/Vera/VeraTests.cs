@@ -146,7 +146,7 @@ public sealed class VeraTests : IDisposable
         using var loaded = PeftModel.FromPretrained(fresh, _directory);
         fresh.eval();
         ModelState.AssertClose(expected, fresh.call(x), 1e-6, "output after reload");
-        Assert.False(((VeraConfig)loaded.GetConfig("default")).SaveProjection == !saveProjection);
+        Assert.Equal(saveProjection, ((VeraConfig)loaded.GetConfig("default")).SaveProjection);
         ModelState.Dispose(original);
     }
 
@@ -185,6 +185,13 @@ public sealed class VeraTests : IDisposable
         var save = Assert.Throws<ArgumentException>(() => peft.AddAdapter("fourth", Config(c => { c.ProjectionPrngKey = 5; c.SaveProjection = false; })));
         Assert.Contains("SaveProjection", save.Message, StringComparison.Ordinal);
         Assert.Equal(new[] { "default", "other" }, peft.AdapterNames);
+
+        // Deleting an adapter frees its projections and leaves the other adapter's in use.
+        peft.DeleteAdapter("other");
+        Assert.Throws<KeyNotFoundException>(() => peft.GetAdapterStateDict("other"));
+        Assert.Equal(new long[] { 4, UpDownModel.Wide }, peft.GetAdapterStateDict("default")[ProjectionA].shape);
+        model.eval();
+        Assert.True(model.call(UpDownModel.Input()).isfinite().all().item<bool>());
     }
 
     [Theory]
