@@ -46,6 +46,18 @@ internal abstract class PeftMethod
     internal abstract void AddAdapter(TunerLayer layer, string adapterName, PeftConfig config);
 
     /// <summary>
+    /// Creates the model-level tensors that every layer of a new adapter shares (VeRA's and RandLoRA's frozen random
+    /// projections), once the targets are known; null for methods without any. Also checks the new configuration
+    /// against the model's other adapters, whose configurations are <paramref name="otherConfigs"/>.
+    /// </summary>
+    internal virtual SharedAdapterTensors? CreateSharedTensors(
+        string adapterName, PeftConfig config, IReadOnlyList<(string Path, nn.Module Module)> targets, IReadOnlyCollection<PeftConfig> otherConfigs) => null;
+
+    /// <summary>Adds one adapter to a layer, with the adapter's shared tensors when <see cref="CreateSharedTensors"/> made some.</summary>
+    internal virtual void AddAdapter(TunerLayer layer, string adapterName, PeftConfig config, SharedAdapterTensors? shared) =>
+        AddAdapter(layer, adapterName, config);
+
+    /// <summary>
     /// The configuration of an adapter rewritten so that it applies to the original base weights, for methods whose
     /// initialization changed them (PiSSA, OLoRA); null when the base was never changed.
     /// </summary>

@@ -3,6 +3,8 @@
 using Microsoft.ML.Peft.Methods.LoHa;
 using Microsoft.ML.Peft.Methods.LoKr;
 using Microsoft.ML.Peft.Methods.Lora;
+using Microsoft.ML.Peft.Methods.RandLora;
+using Microsoft.ML.Peft.Methods.Vera;
 
 namespace Microsoft.ML.Peft.Methods;
 
@@ -15,8 +17,8 @@ internal static class PeftMethodRegistry
     private static readonly string[] s_knownPeftTypes =
     {
         "PROMPT_TUNING", "MULTITASK_PROMPT_TUNING", "P_TUNING", "PREFIX_TUNING", "ADALORA", "BOFT", "ADAPTION_PROMPT",
-        "IA3", "OFT", "POLY", "LN_TUNING", "VERA", "FOURIERFT", "XLORA", "HRA", "VBLORA", "CPT",
-        "BONE", "RANDLORA", "SHIRA", "C3A", "ROAD", "WAVEFT", "DELORA", "OSF", "MISS", "GRALORA", "TRAINABLE_TOKENS",
+        "IA3", "OFT", "POLY", "LN_TUNING", "FOURIERFT", "XLORA", "HRA", "VBLORA", "CPT",
+        "BONE", "SHIRA", "C3A", "ROAD", "WAVEFT", "DELORA", "OSF", "MISS", "GRALORA", "TRAINABLE_TOKENS",
     };
 
     private static readonly Dictionary<string, PeftMethod> s_byPeftType = new(StringComparer.Ordinal);
@@ -28,6 +30,8 @@ internal static class PeftMethodRegistry
         Register(new LoraMethod());
         Register(new LoKrMethod());
         Register(new LoHaMethod());
+        Register(new VeraMethod());
+        Register(new RandLoraMethod());
     }
 
     internal static IReadOnlyCollection<PeftMethod> Methods => s_byPeftType.Values;

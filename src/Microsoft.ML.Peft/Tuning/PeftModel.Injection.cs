@@ -47,6 +47,7 @@ public sealed partial class PeftModel
         }
 
         var targets = FindTargets(config, selector, method);
+        var shared = method.CreateSharedTensors(adapterName, config, targets, _configs.Values);
         var createdLayers = new List<TunerLayer>();
         var touchedLayers = new List<TunerLayer>();
         var touchedSlots = new List<ModulesToSaveSlot>();
@@ -63,7 +64,7 @@ public sealed partial class PeftModel
                     createdLayers.Add(layer);
                 }
 
-                method.AddAdapter(layer, adapterName, config);
+                method.AddAdapter(layer, adapterName, config, shared);
                 touchedLayers.Add(layer);
             }
 
@@ -104,6 +105,7 @@ public sealed partial class PeftModel
                 slot!.Dispose();
             }
 
+            shared?.Dispose();
             throw;
         }
 
@@ -112,6 +114,11 @@ public sealed partial class PeftModel
         _configs.Add(adapterName, config);
         _adapterOrder.Add(adapterName);
         _targets.Add(adapterName, targetPaths);
+        if (shared is not null)
+        {
+            _shared.Add(adapterName, shared);
+        }
+
         _biasModules.Add(adapterName, method.TrainableBiasModules(config, _model, targetPaths).ToArray());
     }
 
@@ -173,5 +180,9 @@ public sealed partial class PeftModel
         _adapterOrder.Remove(adapterName);
         _targets.Remove(adapterName);
         _biasModules.Remove(adapterName);
+        if (_shared.Remove(adapterName, out var shared))
+        {
+            shared.Dispose();
+        }
     }
 }

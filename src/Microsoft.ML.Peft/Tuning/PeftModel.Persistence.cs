@@ -162,6 +162,14 @@ public sealed partial class PeftModel
             }
         }
 
+        if (_shared.TryGetValue(adapterName, out var shared))
+        {
+            foreach (var (key, tensor) in shared.SavedTensors())
+            {
+                result.Add(key, tensor);
+            }
+        }
+
         if (_biasModules[adapterName].Count > 0)
         {
             var parameters = _model.named_parameters().ToDictionary(p => p.name, p => p.parameter);

@@ -42,6 +42,7 @@ public sealed partial class PeftModel : IDisposable
     private readonly Dictionary<string, ModulesToSaveSlot> _slots = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IReadOnlyList<string>> _targets = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IReadOnlyList<string>> _biasModules = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SharedAdapterTensors> _shared = new(StringComparer.Ordinal);
     private string _activeAdapter = string.Empty;
     private int _disableDepth;
     private bool _released;
@@ -229,6 +230,11 @@ public sealed partial class PeftModel : IDisposable
         {
             slot.MoveTo(device);
         }
+
+        foreach (var shared in _shared.Values)
+        {
+            shared.MoveTo(device);
+        }
     }
 
     /// <summary>Removes the hooks and frees the adapter tensors; the base model is left as it is (merged adapters stay merged).</summary>
@@ -244,8 +250,14 @@ public sealed partial class PeftModel : IDisposable
             slot.Dispose();
         }
 
+        foreach (var shared in _shared.Values)
+        {
+            shared.Dispose();
+        }
+
         _layers.Clear();
         _slots.Clear();
+        _shared.Clear();
         _released = true;
     }
 

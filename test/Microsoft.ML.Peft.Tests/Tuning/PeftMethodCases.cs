@@ -81,7 +81,35 @@ public static class PeftMethodCases
             c.RankPattern = new Dictionary<string, int> { [@"layer\.1\..*"] = 1 };
             c.AlphaPattern = new Dictionary<string, double> { ["intermediate"] = 3 };
         })),
+        Mlp("VeRA", () => Vera()),
+        Mlp("VeRA dropout", () => Vera(c => c.Dropout = 0.3)),
+        Mlp("VeRA init_weights=false", () => Vera(c => c.InitWeights = false), isNoOp: false),
+        Mlp("VeRA save_projection=false", () => Vera(c => { c.SaveProjection = false; c.ProjectionPrngKey = 17; })),
+        Mlp("VeRA modules_to_save", () => Vera(c => c.ModulesToSave = new[] { "head" })),
+        Encoder("VeRA query,value", () => Vera(c => c.TargetModules = ModuleSelector.FromNames("query", "value"))),
+        Encoder("VeRA all-linear", () => Vera(c => c.TargetModules = ModuleSelector.AllLinear)),
+        Mlp("RandLoRA", () => RandLora()),
+        Mlp("RandLoRA dropout", () => RandLora(c => c.Dropout = 0.3)),
+        Mlp("RandLoRA sparse", () => RandLora(c => c.Sparse = true)),
+        Mlp("RandLoRA very_sparse", () => RandLora(c => c.VerySparse = true)),
+        Mlp("RandLoRA init_weights=false", () => RandLora(c => c.InitWeights = false), isNoOp: false),
+        Mlp("RandLoRA save_projection=false", () => RandLora(c => { c.SaveProjection = false; c.ProjectionPrngKey = 17; })),
+        Encoder("RandLoRA query,key,value,dense,intermediate", () => RandLora(c => c.TargetModules = ModuleSelector.FromNames("query", "key", "value", "dense", "intermediate"))),
     };
+
+    private static VeraConfig Vera(Action<VeraConfig>? configure = null)
+    {
+        var config = new VeraConfig { Rank = 8, TargetModules = ModuleSelector.FromNames("lin0", "lin1") };
+        configure?.Invoke(config);
+        return config;
+    }
+
+    private static RandLoraConfig RandLora(Action<RandLoraConfig>? configure = null)
+    {
+        var config = new RandLoraConfig { Rank = 4, Alpha = 8, TargetModules = ModuleSelector.FromNames("lin0", "lin1") };
+        configure?.Invoke(config);
+        return config;
+    }
 
     private static LoraConfig Lora(Action<LoraConfig>? configure = null)
     {
