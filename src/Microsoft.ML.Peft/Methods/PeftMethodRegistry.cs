@@ -1,6 +1,8 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
+using Microsoft.ML.Peft.Methods.IA3;
 using Microsoft.ML.Peft.Methods.Lora;
+using Microsoft.ML.Peft.Methods.LnTuning;
 
 namespace Microsoft.ML.Peft.Methods;
 
@@ -13,7 +15,7 @@ internal static class PeftMethodRegistry
     private static readonly string[] s_knownPeftTypes =
     {
         "PROMPT_TUNING", "MULTITASK_PROMPT_TUNING", "P_TUNING", "PREFIX_TUNING", "ADALORA", "BOFT", "ADAPTION_PROMPT",
-        "IA3", "LOHA", "LOKR", "OFT", "POLY", "LN_TUNING", "VERA", "FOURIERFT", "XLORA", "HRA", "VBLORA", "CPT",
+        "LOHA", "LOKR", "OFT", "POLY", "VERA", "FOURIERFT", "XLORA", "HRA", "VBLORA", "CPT",
         "BONE", "RANDLORA", "SHIRA", "C3A", "ROAD", "WAVEFT", "DELORA", "OSF", "MISS", "GRALORA", "TRAINABLE_TOKENS",
     };
 
@@ -24,6 +26,8 @@ internal static class PeftMethodRegistry
     {
         // One line per method.
         Register(new LoraMethod());
+        Register(new IA3Method());
+        Register(new LayerNormTuningMethod());
     }
 
     internal static IReadOnlyCollection<PeftMethod> Methods => s_byPeftType.Values;
