@@ -90,7 +90,7 @@ internal static class AdapterConfigJson
         var config = method.CreateConfig();
         try
         {
-            foreach (var field in s_sharedFields.Concat(method.JsonFields))
+            foreach (var field in s_sharedFields.Where(f => !method.AbsentSharedFields.Contains(f.Name)).Concat(method.JsonFields))
             {
                 if (document.TryGetPropertyValue(field.Name, out var node))
                 {
@@ -128,7 +128,7 @@ internal static class AdapterConfigJson
         }
 
         values[PeftTypeField] = JsonValue.Create(config.PeftType);
-        foreach (var field in s_sharedFields.Concat(method.JsonFields))
+        foreach (var field in s_sharedFields.Where(f => !method.AbsentSharedFields.Contains(f.Name)).Concat(method.JsonFields))
         {
             var node = field.Write(config);
             if (source is null || !source.TryGetPropertyValue(field.Name, out var original) || !JsonValues.SemanticallyEqual(original, node))

@@ -32,6 +32,12 @@ internal abstract class PeftMethod
     /// <summary>The method's own <c>adapter_config.json</c> fields (the shared ones are handled by <see cref="Formats.AdapterConfigJson"/>).</summary>
     internal abstract IReadOnlyList<ConfigJsonField> JsonFields { get; }
 
+    /// <summary>
+    /// Shared <c>adapter_config.json</c> fields that PEFT's configuration class of this method does not have (IA3 has no
+    /// <c>layers_to_transform</c>); they are neither read nor written, so the file holds exactly PEFT's fields.
+    /// </summary>
+    internal virtual IReadOnlyCollection<string> AbsentSharedFields => Array.Empty<string>();
+
     /// <summary>Rejects fields of a PEFT config that this library reads but cannot honour (for example quantization options).</summary>
     internal virtual void CheckUnsupportedFields(JsonObject document, string source)
     {
@@ -66,4 +72,23 @@ internal abstract class PeftMethod
     /// <summary>Module paths whose <c>bias</c> trains and is saved with the adapter (PEFT's <c>bias</c> option).</summary>
     internal virtual IEnumerable<string> TrainableBiasModules(PeftConfig config, nn.Module model, IReadOnlyCollection<string> targetPaths) =>
         Array.Empty<string>();
+
+    /// <summary>
+    /// The method's own default targets for a text architecture (PEFT's per-method <c>model_type</c> mappings); null when the
+    /// method has none, and the estimator's default targets apply.
+    /// </summary>
+    internal virtual IReadOnlyList<string>? DefaultTargetModules(Backbones.TextArchitecture architecture) => null;
+
+    /// <summary>
+    /// Fills, for a text architecture, what <paramref name="config"/> leaves unset and the method has a default for, as PEFT's
+    /// <c>_prepare_adapter_config</c> does: the targets from <see cref="DefaultTargetModules"/>, and method-specific fields in
+    /// overrides. Fields the user set are kept; targets still null afterwards get the estimator's default.
+    /// </summary>
+    internal virtual void CompleteForArchitecture(PeftConfig config, Backbones.TextArchitecture architecture)
+    {
+        if (config.TargetModules is null && DefaultTargetModules(architecture) is { } names)
+        {
+            config.TargetModules = ModuleSelector.FromNames(names.ToArray());
+        }
+    }
 }

@@ -1,5 +1,7 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
+using Microsoft.ML.Peft.Methods.IA3;
+using Microsoft.ML.Peft.Methods.LnTuning;
 using Microsoft.ML.Peft.Methods.LoHa;
 using Microsoft.ML.Peft.Methods.LoKr;
 using Microsoft.ML.Peft.Methods.Lora;
@@ -17,7 +19,7 @@ internal static class PeftMethodRegistry
     private static readonly string[] s_knownPeftTypes =
     {
         "PROMPT_TUNING", "MULTITASK_PROMPT_TUNING", "P_TUNING", "PREFIX_TUNING", "ADALORA", "BOFT", "ADAPTION_PROMPT",
-        "IA3", "OFT", "POLY", "LN_TUNING", "FOURIERFT", "XLORA", "HRA", "VBLORA", "CPT",
+        "OFT", "POLY", "FOURIERFT", "XLORA", "HRA", "VBLORA", "CPT",
         "BONE", "SHIRA", "C3A", "ROAD", "WAVEFT", "DELORA", "OSF", "MISS", "GRALORA", "TRAINABLE_TOKENS",
     };
 
@@ -32,6 +34,8 @@ internal static class PeftMethodRegistry
         Register(new LoHaMethod());
         Register(new VeraMethod());
         Register(new RandLoraMethod());
+        Register(new IA3Method());
+        Register(new LayerNormTuningMethod());
     }
 
     internal static IReadOnlyCollection<PeftMethod> Methods => s_byPeftType.Values;

@@ -54,6 +54,7 @@ internal abstract class TunerLayer : nn.Module
     private readonly Dictionary<string, Tensor> _unmergeState = new(StringComparer.Ordinal);
     private IReadOnlyList<string> _activeAdapters = Array.Empty<string>();
     private Action? _removeHook;
+    private Action? _removeInputHook;
 
     protected TunerLayer(string name, string modulePath, nn.Module<Tensor, Tensor> target)
         : base(name)
@@ -96,12 +97,19 @@ internal abstract class TunerLayer : nn.Module
     {
         var handle = Target.register_forward_hook(OnForward);
         _removeHook = handle.remove;
+        if (TransformsInput)
+        {
+            var inputHandle = Target.register_forward_pre_hook(OnForwardInput);
+            _removeInputHook = inputHandle.remove;
+        }
     }
 
     internal void Detach()
     {
         _removeHook?.Invoke();
         _removeHook = null;
+        _removeInputHook?.Invoke();
+        _removeInputHook = null;
     }
 
     /// <summary>The trainable tensors of one adapter with their in-memory names relative to this layer.</summary>
@@ -124,6 +132,23 @@ internal abstract class TunerLayer : nn.Module
     /// <summary>Adds the contributions of the active, unmerged adapters to the base output.</summary>
     protected abstract Tensor ApplyAdapters(Tensor input, Tensor baseOutput, IReadOnlyList<string> adapters, bool training);
 
+    /// <summary>
+    /// Whether the method changes the target's input before the target runs ((IA)³ on feed-forward modules); only then is
+    /// <see cref="TransformInput"/> hooked in.
+    /// </summary>
+    protected virtual bool TransformsInput => false;
+
+    /// <summary>
+    /// The target's input as the active, unmerged adapters change it (a fresh tensor), or null to leave it as is; called under
+    /// the same rules as <see cref="ApplyAdapters"/>, and only when <see cref="TransformsInput"/> is true.
+    /// </summary>
+    protected virtual Tensor? TransformInput(Tensor input, IReadOnlyList<string> adapters, bool training) => null;
+
+    /// <summary>Refuses a merge the method cannot do, before anything is computed (LN tuning merges one adapter at a time).</summary>
+    protected virtual void CheckMerge(IReadOnlyList<string> adapterNames)
+    {
+    }
+
     /// <summary>Folds one adapter into <paramref name="weight"/>/<paramref name="bias"/> (fresh tensors), returning what unmerge needs.</summary>
     protected abstract (Tensor Weight, Tensor? Bias, Tensor? UnmergeState) MergeInto(Tensor weight, Tensor? bias, string adapterName);
 
@@ -133,6 +158,7 @@ internal abstract class TunerLayer : nn.Module
     /// <summary>Computes the merged weights without touching the base.</summary>
     internal MergePlan PlanMerge(IReadOnlyList<string> adapterNames)
     {
+        CheckMerge(adapterNames);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var baseWeight = BaseWeight;
@@ -242,4 +268,9 @@ internal abstract class TunerLayer : nn.Module
 
         return ApplyAdapters(input, output, _activeAdapters, module.training);
     }
+
+    // The input side of the same rules; a disabled layer with merged adapters is refused by OnForward. TorchSharp keeps the
+    // input when a pre-hook returns null, although its delegate type does not say so.
+    private Tensor OnForwardInput(nn.Module<Tensor, Tensor> module, Tensor input) =>
+        (AdaptersDisabled || IsMerged || _activeAdapters.Count == 0 ? null : TransformInput(input, _activeAdapters, module.training))!;
 }

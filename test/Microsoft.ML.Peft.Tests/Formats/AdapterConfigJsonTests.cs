@@ -72,6 +72,7 @@ public sealed class AdapterConfigJsonTests : IDisposable
     [InlineData("distilbert-emotion-lora")]
     [InlineData("distilbert-imdb-lora")]
     [InlineData("configs-only/xlmr-dora-seqcls")]
+    [InlineData("configs-only/xlmr-ia3-seqcls")]
     public void AdapterConfigJson_ToJson_RealFixture_RoundTripsExactly(string adapter)
     {
         string path = SharedFixtures.Path([.. ("peft-adapters/" + adapter).Split('/'), "adapter_config.json"]);
@@ -89,6 +90,7 @@ public sealed class AdapterConfigJsonTests : IDisposable
     [InlineData("distilbert-emotion-lora")]
     [InlineData("distilbert-imdb-lora")]
     [InlineData("configs-only/xlmr-dora-seqcls")]
+    [InlineData("configs-only/xlmr-ia3-seqcls")]
     public void AdapterConfigJson_Write_RealFixture_ReproducesPeftText(string adapter)
     {
         string path = SharedFixtures.Path([.. ("peft-adapters/" + adapter).Split('/'), "adapter_config.json"]);
@@ -101,14 +103,18 @@ public sealed class AdapterConfigJsonTests : IDisposable
     }
 
     [SharedFixtureFact("peft-adapters/configs-only/xlmr-ia3-seqcls/adapter_config.json")]
-    public void AdapterConfigJson_ReadIa3Fixture_ThrowsNotSupportedNamingMethodAndFile()
+    public void AdapterConfigJson_ReadIa3Fixture_ParsesIa3Fields()
     {
         string path = SharedFixtures.Path("peft-adapters", "configs-only", "xlmr-ia3-seqcls", "adapter_config.json");
+        var config = Assert.IsType<IA3Config>(AdapterConfigJson.Read(path));
 
-        var ex = Assert.Throws<NotSupportedException>(() => AdapterConfigJson.Read(path));
-
-        Assert.Contains("IA3", ex.Message, StringComparison.Ordinal);
-        Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+        Assert.Equal(ModuleSelector.FromNames("output.dense", "key", "value"), config.TargetModules);
+        Assert.Equal(ModuleSelector.FromNames("output.dense"), config.FeedforwardModules);
+        Assert.True(config.InitializeWeights);
+        Assert.True(config.InferenceMode);
+        Assert.Equal(new[] { "classifier", "classifier", "score" }, config.ModulesToSave);
+        Assert.Equal("SEQ_CLS", config.TaskType);
+        Assert.Equal("xlm-roberta-base", config.BaseModelNameOrPath);
     }
 
     [Fact]

@@ -40,7 +40,7 @@ public sealed class PeftMethodRegistryTests
     [Fact]
     public void PeftMethodRegistry_ForPeftType_DistinguishesUnimplementedFromUnknown()
     {
-        Assert.Contains("IA3", Assert.Throws<NotSupportedException>(() => PeftMethodRegistry.ForPeftType("IA3")).Message, StringComparison.Ordinal);
+        Assert.Contains("POLY", Assert.Throws<NotSupportedException>(() => PeftMethodRegistry.ForPeftType("POLY")).Message, StringComparison.Ordinal);
         var unknown = Assert.Throws<ArgumentException>(() => PeftMethodRegistry.ForPeftType("NOT_A_METHOD"));
         Assert.Contains("NOT_A_METHOD", unknown.Message, StringComparison.Ordinal);
         Assert.Contains("LORA", unknown.Message, StringComparison.Ordinal);

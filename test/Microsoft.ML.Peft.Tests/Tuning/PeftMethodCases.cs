@@ -107,6 +107,32 @@ public static class PeftMethodCases
     private static RandLoraConfig RandLora(Action<RandLoraConfig>? configure = null)
     {
         var config = new RandLoraConfig { Rank = 4, Alpha = 8, TargetModules = ModuleSelector.FromNames("lin0", "lin1") };
+
+        // (IA)³ unmerge divides by l + 1e-8, as PEFT does: exact only up to rounding, which the matrix's weight check allows.
+        Mlp("IA3 lin1 feed-forward", () => IA3(c => c.FeedforwardModules = ModuleSelector.FromNames("lin1"))),
+        Mlp("IA3 random init", () => IA3(c => c.InitializeWeights = false), isNoOp: false),
+        Encoder("IA3 key,value,output (output feed-forward)", () => IA3(c =>
+        {
+            c.TargetModules = ModuleSelector.FromNames("key", "value", "output");
+            c.FeedforwardModules = ModuleSelector.FromNames("output");
+        })),
+        Encoder("IA3 regex, classifier saved", () => IA3(c =>
+        {
+            c.TargetModules = ModuleSelector.FromRegex(@".*\.layer\.1\.(attention\.dense|intermediate)");
+            c.FeedforwardModules = ModuleSelector.FromRegex(@".*intermediate");
+            c.ModulesToSave = new[] { "classifier" };
+        })),
+        Encoder("LN tuning", () => new LayerNormTuningConfig { TargetModules = ModuleSelector.FromNames("norm") }),
+        Encoder("LN tuning layer 0, classifier saved", () => new LayerNormTuningConfig
+        {
+            TargetModules = ModuleSelector.FromRegex(@".*\.layer\.0\.norm"),
+            ModulesToSave = new[] { "classifier" },
+        }),
+    };
+
+    private static IA3Config IA3(Action<IA3Config>? configure = null)
+    {
+        var config = new IA3Config { TargetModules = ModuleSelector.FromNames("lin0", "lin1") };
         configure?.Invoke(config);
         return config;
     }

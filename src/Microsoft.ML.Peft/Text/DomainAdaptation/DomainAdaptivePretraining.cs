@@ -171,6 +171,7 @@ internal static class DomainAdaptivePretraining
     internal static PeftConfig MethodConfig(PeftConfig? method, PretrainedModel backbone, MaskedLanguageModel model, bool trainHead)
     {
         var config = method?.Clone() ?? new LoraConfig { Rank = Defaults.Rank, Alpha = Defaults.Alpha, Dropout = Defaults.Dropout };
+        Methods.PeftMethodRegistry.ForConfig(config).CompleteForArchitecture(config, backbone.Architecture);
         config.TargetModules ??= ModuleSelector.FromNames(Defaults.TargetModules.ToArray());
         if (trainHead)
         {

@@ -177,6 +177,7 @@ internal static class NamedEntityTrainer
             Alpha = LoraNamedEntityRecognizerOptions.Defaults.Alpha,
             Dropout = 0.05,
         };
+        Methods.PeftMethodRegistry.ForConfig(config).CompleteForArchitecture(config, backbone.Architecture);
         config.TargetModules ??= ModuleSelector.FromNames(backbone.Architecture.AttentionProjectionModules.ToArray());
         config.ModulesToSave = (config.ModulesToSave ?? Array.Empty<string>()).Union(backbone.Architecture.TokenClassifierHeadModules).ToList();
         config.TaskType ??= "TOKEN_CLS";

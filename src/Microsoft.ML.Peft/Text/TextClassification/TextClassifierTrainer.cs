@@ -100,6 +100,7 @@ internal static class TextClassifierTrainer
             Alpha = LoraTextClassifierOptions.Defaults.Alpha,
             Dropout = 0.1,
         };
+        Methods.PeftMethodRegistry.ForConfig(config).CompleteForArchitecture(config, backbone.Architecture);
         config.TargetModules ??= ModuleSelector.FromNames(backbone.Architecture.DefaultTargetModules.ToArray());
         config.ModulesToSave = (config.ModulesToSave ?? Array.Empty<string>())
             .Union(backbone.Architecture.SequenceClassifierHeadModules)
