@@ -1,6 +1,9 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
+using Microsoft.ML.Peft.Methods.DyLora;
+using Microsoft.ML.Peft.Methods.LoLdu;
 using Microsoft.ML.Peft.Methods.Lora;
+using Microsoft.ML.Peft.Methods.SingularValueTuning;
 
 namespace Microsoft.ML.Peft.Methods;
 
@@ -24,6 +27,9 @@ internal static class PeftMethodRegistry
     {
         // One line per method.
         Register(new LoraMethod());
+        Register(new SingularValueTuningMethod());
+        Register(new LoLduMethod());
+        Register(new DyLoraMethod());
     }
 
     internal static IReadOnlyCollection<PeftMethod> Methods => s_byPeftType.Values;

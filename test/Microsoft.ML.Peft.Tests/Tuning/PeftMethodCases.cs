@@ -57,6 +57,18 @@ public static class PeftMethodCases
         })),
         Embedding("LoRA embedding + linear", () => Lora(c => c.TargetModules = ModuleSelector.FromNames("embed", "proj"))),
         Embedding("DoRA embedding", () => Lora(c => { c.UseDora = true; c.TargetModules = ModuleSelector.FromNames("embed"); })),
+        Mlp("singular-value tuning", () => new SingularValueTuningConfig { TargetModules = ModuleSelector.FromNames("lin0", "lin1") }),
+        Mlp("singular-value tuning top half", () => new SingularValueTuningConfig { RankRatio = 0.5, TargetModules = ModuleSelector.FromNames("lin0", "lin1") }),
+        Encoder("singular-value tuning query,value", () => new SingularValueTuningConfig { TargetModules = ModuleSelector.FromNames("query", "value") }),
+        Mlp("LoLDU", () => new LoLduConfig { Rank = 4, TargetModules = ModuleSelector.FromNames("lin0", "lin1") }, tolerance: 1e-4),
+        Mlp("LoLDU ones init, alpha 4", () => new LoLduConfig { Rank = 4, Alpha = 4, Initialization = LoLduInitialization.Ones, TargetModules = ModuleSelector.FromNames("lin0", "lin1") }, tolerance: 1e-4),
+        Encoder("LoLDU query,value", () => new LoLduConfig { Rank = 4, TargetModules = ModuleSelector.FromNames("query", "value") }) with { Tolerance = 1e-4 },
+        Mlp("DyLoRA", () => new DyLoraConfig { Rank = 4, Alpha = 8, TargetModules = ModuleSelector.FromNames("lin0", "lin1") }),
+        Mlp("DyLoRA frozen, dropout, eval rank 2", () => new DyLoraConfig
+        {
+            Rank = 4, Alpha = 8, FrozenLowerRanks = true, Dropout = 0.2, EvaluationRank = 2, TargetModules = ModuleSelector.FromNames("lin0", "lin1"),
+        }),
+        Encoder("DyLoRA query,value", () => new DyLoraConfig { Rank = 4, Alpha = 8, TargetModules = ModuleSelector.FromNames("query", "value") }),
     };
 
     private static LoraConfig Lora(Action<LoraConfig>? configure = null)
