@@ -86,6 +86,22 @@ public sealed class LoLduLinearTests : IDisposable
         ModelState.AssertClose(before, linear.call(x), 1e-5, "output at init");
     }
 
+    [Theory]
+    [InlineData(16)]
+    [InlineData(768)]
+    public void LoLduLinear_BertSizedWeight_AtInit_ChangesTheOutputByLessThan1e5Relative(int rank)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(12);
+        var linear = nn.Linear(768, 768);
+        var x = randn(8, 768);
+        var before = linear.call(x).detach().clone();
+        Attach(linear, rank, 1.0 / rank, LoLduInitialization.Lu);
+
+        double relative = ModelState.MaxAbsDifference(before, linear.call(x)) / before.abs().max().item<float>();
+        Assert.True(relative < 1e-5, $"relative change at init {relative:G3}");
+    }
+
     [Fact]
     public void LoLduLinear_ZerosInit_LeavesTheBaseWeightAsItWas()
     {
