@@ -1,11 +1,14 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
+using Microsoft.ML.Peft.Methods.DyLora;
 using Microsoft.ML.Peft.Methods.IA3;
 using Microsoft.ML.Peft.Methods.LnTuning;
 using Microsoft.ML.Peft.Methods.LoHa;
 using Microsoft.ML.Peft.Methods.LoKr;
+using Microsoft.ML.Peft.Methods.LoLdu;
 using Microsoft.ML.Peft.Methods.Lora;
 using Microsoft.ML.Peft.Methods.RandLora;
+using Microsoft.ML.Peft.Methods.SingularValueTuning;
 using Microsoft.ML.Peft.Methods.Vera;
 
 namespace Microsoft.ML.Peft.Methods;
@@ -36,6 +39,9 @@ internal static class PeftMethodRegistry
         Register(new RandLoraMethod());
         Register(new IA3Method());
         Register(new LayerNormTuningMethod());
+        Register(new SingularValueTuningMethod());
+        Register(new LoLduMethod());
+        Register(new DyLoraMethod());
     }
 
     internal static IReadOnlyCollection<PeftMethod> Methods => s_byPeftType.Values;

@@ -66,6 +66,9 @@ public sealed partial class PeftModel : IDisposable
     /// <summary>Gets the adapter names in the order they were added.</summary>
     public IReadOnlyList<string> AdapterNames => _adapterOrder;
 
+    /// <summary>The tuner layers attached to the model, for method-specific operations such as DyLoRA's rank choice.</summary>
+    internal IEnumerable<TunerLayer> TunerLayers => _layers.Values;
+
     /// <summary>Gets a value indicating whether any adapter is merged into the base weights.</summary>
     public bool IsMerged => _layers.Values.Any(l => l.IsMerged);
 

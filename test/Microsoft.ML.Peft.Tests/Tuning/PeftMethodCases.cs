@@ -95,6 +95,18 @@ public static class PeftMethodCases
         Mlp("RandLoRA init_weights=false", () => RandLora(c => c.InitWeights = false), isNoOp: false),
         Mlp("RandLoRA save_projection=false", () => RandLora(c => { c.SaveProjection = false; c.ProjectionPrngKey = 17; })),
         Encoder("RandLoRA query,key,value,dense,intermediate", () => RandLora(c => c.TargetModules = ModuleSelector.FromNames("query", "key", "value", "dense", "intermediate"))),
+        Mlp("singular-value tuning", () => new SingularValueTuningConfig { TargetModules = ModuleSelector.FromNames("lin0", "lin1") }),
+        Mlp("singular-value tuning top half", () => new SingularValueTuningConfig { RankRatio = 0.5, TargetModules = ModuleSelector.FromNames("lin0", "lin1") }),
+        Encoder("singular-value tuning query,value", () => new SingularValueTuningConfig { TargetModules = ModuleSelector.FromNames("query", "value") }),
+        Mlp("LoLDU", () => new LoLduConfig { Rank = 4, TargetModules = ModuleSelector.FromNames("lin0", "lin1") }, tolerance: 1e-4),
+        Mlp("LoLDU ones init, alpha 4", () => new LoLduConfig { Rank = 4, Alpha = 4, Initialization = LoLduInitialization.Ones, TargetModules = ModuleSelector.FromNames("lin0", "lin1") }, tolerance: 1e-4),
+        Encoder("LoLDU query,value", () => new LoLduConfig { Rank = 4, TargetModules = ModuleSelector.FromNames("query", "value") }) with { Tolerance = 1e-4 },
+        Mlp("DyLoRA", () => new DyLoraConfig { Rank = 4, Alpha = 8, TargetModules = ModuleSelector.FromNames("lin0", "lin1") }),
+        Mlp("DyLoRA frozen, dropout, eval rank 2", () => new DyLoraConfig
+        {
+            Rank = 4, Alpha = 8, FrozenLowerRanks = true, Dropout = 0.2, EvaluationRank = 2, TargetModules = ModuleSelector.FromNames("lin0", "lin1"),
+        }),
+        Encoder("DyLoRA query,value", () => new DyLoraConfig { Rank = 4, Alpha = 8, TargetModules = ModuleSelector.FromNames("query", "value") }),
     };
 
     private static VeraConfig Vera(Action<VeraConfig>? configure = null)

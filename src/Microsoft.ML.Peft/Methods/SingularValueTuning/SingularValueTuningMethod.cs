@@ -1,0 +1,43 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+using Microsoft.ML.Peft.Formats;
+using Microsoft.ML.Peft.Tuning;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Peft.Methods.SingularValueTuning;
+
+/// <summary>Registration of singular-value tuning (CLIP-SVD's adaptation): type <c>SINGULAR_VALUE_TUNING</c>, prefix <c>svd_</c>.</summary>
+internal sealed class SingularValueTuningMethod : PeftMethod
+{
+    internal const string PeftTypeName = "SINGULAR_VALUE_TUNING";
+
+    private static readonly ConfigJsonField[] s_fields =
+    {
+        ConfigJsonField.For<SingularValueTuningConfig>("rank_ratio", (c, n) => c.RankRatio = JsonValues.Number(n, "rank_ratio"), c => JsonValues.PythonFloat(c.RankRatio)),
+    };
+
+    internal override string Name => "singular_value_tuning";
+
+    internal override string PeftType => PeftTypeName;
+
+    internal override string Prefix => "svd_";
+
+    internal override Type ConfigType => typeof(SingularValueTuningConfig);
+
+    internal override string SupportedModuleTypes => "TorchSharp.Modules.Linear";
+
+    internal override IReadOnlyList<ConfigJsonField> JsonFields => s_fields;
+
+    internal override PeftConfig CreateConfig() => new SingularValueTuningConfig();
+
+    internal override bool CanAdapt(nn.Module module) => module is Linear;
+
+    internal override TunerLayer CreateLayer(string modulePath, nn.Module target) => target is Linear linear
+        ? new SingularValueTuningLinear(modulePath, linear)
+        : throw new NotSupportedException($"Singular-value tuning cannot adapt '{modulePath}' of type {target.GetType().Name}; supported: {SupportedModuleTypes}.");
+
+    internal override void AddAdapter(TunerLayer layer, string adapterName, PeftConfig config) =>
+        ((SingularValueTuningLinear)layer).AddAdapter(adapterName, ((SingularValueTuningConfig)config).RankRatio);
+}
