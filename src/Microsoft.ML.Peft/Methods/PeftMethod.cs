@@ -51,6 +51,12 @@ internal abstract class PeftMethod
     /// </summary>
     internal virtual PeftConfig? ConfigForOriginalBase(PeftConfig config) => null;
 
+    /// <summary>False for methods whose update cannot be folded into the base weights (a non-linearity); merging them is refused.</summary>
+    internal virtual bool CanMerge => true;
+
+    /// <summary>The modules the method adapts on a text backbone when the configuration names none; null keeps the architecture's default.</summary>
+    internal virtual IReadOnlyList<string>? DefaultTargetModules(Backbones.TextArchitecture architecture) => null;
+
     /// <summary>Module paths whose <c>bias</c> trains and is saved with the adapter (PEFT's <c>bias</c> option).</summary>
     internal virtual IEnumerable<string> TrainableBiasModules(PeftConfig config, nn.Module model, IReadOnlyCollection<string> targetPaths) =>
         Array.Empty<string>();

@@ -1,6 +1,7 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
 using Microsoft.ML.Peft.Methods.Lora;
+using Microsoft.ML.Peft.Methods.Paca;
 
 namespace Microsoft.ML.Peft.Methods;
 
@@ -24,6 +25,7 @@ internal static class PeftMethodRegistry
     {
         // One line per method.
         Register(new LoraMethod());
+        Register(new PacaMethod());
     }
 
     internal static IReadOnlyCollection<PeftMethod> Methods => s_byPeftType.Values;

@@ -17,7 +17,8 @@ public sealed record PeftMethodCase(
     bool IsNoOpAtInit = true,
     bool TrainsBaseBiases = false,
     double Tolerance = 1e-5,
-    double LearningRate = 1e-2)
+    double LearningRate = 1e-2,
+    bool Merges = true)
 {
     public override string ToString() => Name;
 }
@@ -57,6 +58,8 @@ public static class PeftMethodCases
         })),
         Embedding("LoRA embedding + linear", () => Lora(c => c.TargetModules = ModuleSelector.FromNames("embed", "proj"))),
         Embedding("DoRA embedding", () => Lora(c => { c.UseDora = true; c.TargetModules = ModuleSelector.FromNames("embed"); })),
+        Mlp("PaCA", () => new PacaConfig { Rank = 4, Alpha = 8, TargetModules = ModuleSelector.FromNames("lin0", "lin1") }),
+        Encoder("PaCA query,value,output", () => new PacaConfig { Rank = 3, Alpha = 6, TargetModules = ModuleSelector.FromNames("query", "value", "output") }),
     };
 
     private static LoraConfig Lora(Action<LoraConfig>? configure = null)
