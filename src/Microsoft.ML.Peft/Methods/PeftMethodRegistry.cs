@@ -1,5 +1,6 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
+using Microsoft.ML.Peft.Methods.Bottleneck;
 using Microsoft.ML.Peft.Methods.Lora;
 using Microsoft.ML.Peft.Methods.Paca;
 
@@ -26,6 +27,7 @@ internal static class PeftMethodRegistry
         // One line per method.
         Register(new LoraMethod());
         Register(new PacaMethod());
+        Register(new BottleneckMethod());
     }
 
     internal static IReadOnlyCollection<PeftMethod> Methods => s_byPeftType.Values;

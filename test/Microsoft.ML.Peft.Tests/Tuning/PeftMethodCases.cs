@@ -59,6 +59,14 @@ public static class PeftMethodCases
         Embedding("LoRA embedding + linear", () => Lora(c => c.TargetModules = ModuleSelector.FromNames("embed", "proj"))),
         Embedding("DoRA embedding", () => Lora(c => { c.UseDora = true; c.TargetModules = ModuleSelector.FromNames("embed"); })),
         Mlp("PaCA", () => new PacaConfig { Rank = 4, Alpha = 8, TargetModules = ModuleSelector.FromNames("lin0", "lin1") }),
+        Mlp("Bottleneck Houlsby (bert init)", () => new BottleneckConfig { ReductionFactor = 4, TargetModules = ModuleSelector.FromNames("lin0", "lin1") }, isNoOp: false) with { Merges = false },
+        Mlp("Bottleneck mam_adapter init", () => new BottleneckConfig { ReductionFactor = 4, NonLinearity = "relu", InitWeights = "mam_adapter", TargetModules = ModuleSelector.FromNames("lin0", "lin1") }) with { Merges = false },
+        Encoder("Bottleneck parallel on dense,output", () =>
+        {
+            var config = BottleneckConfig.Parallel();
+            config.TargetModules = ModuleSelector.FromNames("dense", "output");
+            return config;
+        }) with { Merges = false },
         Encoder("PaCA query,value,output", () => new PacaConfig { Rank = 3, Alpha = 6, TargetModules = ModuleSelector.FromNames("query", "value", "output") }),
     };
 
