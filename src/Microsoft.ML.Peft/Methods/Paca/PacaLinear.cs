@@ -95,14 +95,23 @@ internal sealed class PacaLinear : TunerLayer
         return delta.to(BaseWeight.dtype).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Adds <c>x[..., idx]·(s·paca_w − W[:, idx])ᵀ</c>. The memory saving comes from the backward formulas of these two
+    /// operations: index_select keeps only the indices and the input's shape, the matmul keeps the gathered
+    /// <c>x[..., idx]</c> (… × r) and the r columns, and the frozen base matmul keeps only W, so the layer input is not
+    /// kept alive for the backward pass. A TorchSharp custom autograd function was measured to cost more: it keeps an
+    /// output-sized tensor per call until the backward pass.
+    /// </summary>
     protected override Tensor ApplyAdapters(Tensor input, Tensor baseOutput, IReadOnlyList<string> adapters, bool training)
     {
         var result = baseOutput;
         foreach (string adapter in adapters)
         {
             var weight = Weight(adapter);
+            var indices = Indices(adapter);
             var x = input.dtype == weight.dtype ? input : input.to(weight.dtype);
-            var correction = PartialColumnFunction.Apply(x, weight, BaseWeight.to(weight.dtype), Indices(adapter), Scale(adapter));
+            var columns = weight * Scale(adapter) - BaseWeight.detach().to(weight.dtype).index_select(1, indices);
+            var correction = x.index_select(-1, indices).matmul(columns.t());
             result = result + correction.to(baseOutput.dtype);
         }
 
