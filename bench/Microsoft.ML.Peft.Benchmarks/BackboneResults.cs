@@ -2,14 +2,18 @@
 
 namespace Microsoft.ML.Peft.Benchmarks;
 
-/// <summary>Everything measured on one backbone; a child that failed leaves its entry null and a line in <paramref name="Failures"/>.</summary>
+/// <summary>
+/// Everything measured on one backbone; a child that failed leaves its entry null and a line in <paramref name="Failures"/>.
+/// <paramref name="MemoryComparison"/> holds the PaCA-vs-LoRA runs of the <c>paca</c> section.
+/// </summary>
 internal sealed record BackboneResults(
     string Name,
     TrainingResult? Full,
     TrainingResult? Lora,
     InferenceResult? Inference,
     PaddingResult? Padding,
-    List<string> Failures)
+    List<string> Failures,
+    List<TrainingResult>? MemoryComparison = null)
 {
     /// <summary>LoRA step time / full step time (target ≤ 0.62).</summary>
     public double? StepTimeRatio => Full is null || Lora is null ? null : Lora.Step.Median / Full.Step.Median;

@@ -14,8 +14,9 @@ internal sealed class BenchmarkOptions
 
           --output PATH          write the markdown report (table + raw JSON) there; it is always printed
           --backbones LIST       comma-separated: bert-base, minilm (default: bert-base,minilm)
-          --sections LIST        comma-separated: training, inference, padding (default: all); or `methods` alone:
-                                 the PEFT-method comparison on SMS spam with the estimator (see bench/README.md)
+          --sections LIST        comma-separated: training, inference, padding, paca (default: all but paca);
+                                 paca compares peak RSS of LoRA r vs PaCA 2r (same trainable count), dropout 0;
+                                 or `methods` alone: the PEFT-method comparison on SMS spam with the estimator
           --methods LIST         methods to compare (default: all; see MethodCatalog.cs)
           --epochs N             training epochs per method in the comparison (default 1)
           --batch N              rows per batch (default 8)
@@ -37,7 +38,7 @@ internal sealed class BenchmarkOptions
 
     internal IReadOnlyList<string> Backbones { get; private set; } = BenchmarkBackbone.Names;
 
-    internal IReadOnlyList<string> Sections { get; private set; } = AllSections;
+    internal IReadOnlyList<string> Sections { get; private set; } = DefaultSections;
 
     internal int Batch { get; private set; } = 8;
 
@@ -86,7 +87,10 @@ internal sealed class BenchmarkOptions
 
     internal const string MethodsSection = "methods";
 
-    private static IReadOnlyList<string> AllSections { get; } = new[] { "training", "inference", "padding" };
+    // "paca" (PaCA vs LoRA peak memory) runs only when asked for.
+    private static IReadOnlyList<string> AllSections { get; } = new[] { "training", "inference", "padding", "paca" };
+
+    private static IReadOnlyList<string> DefaultSections { get; } = new[] { "training", "inference", "padding" };
 
     internal static BenchmarkOptions Parse(IReadOnlyList<string> args)
     {

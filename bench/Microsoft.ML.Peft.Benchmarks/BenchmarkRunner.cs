@@ -45,7 +45,11 @@ internal static class BenchmarkRunner
             var lora = Child<TrainingResult>(ChildJobs.TrainLora, "training");
             var inference = Child<InferenceResult>(ChildJobs.Inference, "inference");
             var padding = Child<PaddingResult>(ChildJobs.Padding, "padding");
-            backbones.Add(new BackboneResults(name, full, lora, inference, padding, failures));
+            var comparison = PacaSetup.Modes
+                .Select(mode => Child<TrainingResult>(ChildJobs.TrainComparisonPrefix + mode, "paca"))
+                .OfType<TrainingResult>()
+                .ToList();
+            backbones.Add(new BackboneResults(name, full, lora, inference, padding, failures, comparison.Count > 0 ? comparison : null));
         }
 
         var matmulAtEnd = MatmulBenchmark.Run(options.MatmulSize, options.MatmulReps, options.Seed);

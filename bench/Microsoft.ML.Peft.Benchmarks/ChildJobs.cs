@@ -10,6 +10,7 @@ internal static class ChildJobs
     internal const string Inference = "inference";
     internal const string Padding = "padding";
     internal const string Method = "method";
+    internal const string TrainComparisonPrefix = "train-";
 
     internal static int Run(BenchmarkOptions options)
     {
@@ -29,6 +30,9 @@ internal static class ChildJobs
             case TrainLora: ChildProcess.WriteResult(TrainingBenchmark.Run(options, backbone, TrainingBenchmark.Lora)); break;
             case Inference: ChildProcess.WriteResult(InferenceBenchmark.Run(options, backbone)); break;
             case Padding: ChildProcess.WriteResult(PaddingBenchmark.Run(options, backbone)); break;
+            case var job when job!.StartsWith(TrainComparisonPrefix, StringComparison.Ordinal) && PacaSetup.IsComparisonMode(job[TrainComparisonPrefix.Length..]):
+                ChildProcess.WriteResult(TrainingBenchmark.Run(options, backbone, job[TrainComparisonPrefix.Length..]));
+                break;
             default: throw new ArgumentException($"Unknown child job '{options.Child}'.");
         }
 

@@ -37,6 +37,11 @@ internal static class MarkdownReport
             AppendBackbone(text, backbone, results.MatmulGflops);
         }
 
+        foreach (var backbone in results.Backbones.Where(b => b.MemoryComparison is not null))
+        {
+            PacaReport.Append(text, backbone.Name, backbone.MemoryComparison!);
+        }
+
         text.AppendLine("## Raw numbers").AppendLine();
         text.AppendLine("```json");
         text.AppendLine(JsonSerializer.Serialize(new { targets, results }, ResultJson.Indented));

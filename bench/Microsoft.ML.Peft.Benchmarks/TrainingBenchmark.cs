@@ -6,7 +6,8 @@ namespace Microsoft.ML.Peft.Benchmarks;
 
 /// <summary>
 /// Training step time, peak memory and FLOP rate of one configuration: <c>full</c> (every parameter trains, AdamW over all)
-/// or <c>lora</c> (PeftModel with LoRA on query/value, classifier in modules_to_save, AdamW over the trainable parameters).
+/// or <c>lora</c> (PeftModel with LoRA on query/value, classifier in modules_to_save, AdamW over the trainable parameters),
+/// or one of the PaCA-vs-LoRA comparison modes of <see cref="PacaSetup"/>.
 /// Runs in a child process so that the peak RSS belongs to this configuration alone.
 /// </summary>
 internal static class TrainingBenchmark
@@ -22,7 +23,9 @@ internal static class TrainingBenchmark
         bool full = mode == Full;
         var backbone = BenchmarkBackbone.Load(backboneName);
         using var network = backbone.CreateClassifier(options.Seed);
-        using var peft = full ? null : LoraSetup.Create(network, backbone, options);
+        using var peft = full ? null
+            : PacaSetup.IsComparisonMode(mode) ? PacaSetup.Create(network, backbone, options, mode)
+            : LoraSetup.Create(network, backbone, options);
         var config = ((BertModel)network.Encoder).Config;
 
         var trainable = peft?.GetTrainableParameters() ?? network.parameters().ToList();

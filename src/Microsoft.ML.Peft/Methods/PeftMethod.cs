@@ -69,6 +69,9 @@ internal abstract class PeftMethod
     /// </summary>
     internal virtual PeftConfig? ConfigForOriginalBase(PeftConfig config) => null;
 
+    /// <summary>False for methods whose update cannot be folded into the base weights (a non-linearity); merging them is refused.</summary>
+    internal virtual bool CanMerge => true;
+
     /// <summary>Module paths whose <c>bias</c> trains and is saved with the adapter (PEFT's <c>bias</c> option).</summary>
     internal virtual IEnumerable<string> TrainableBiasModules(PeftConfig config, nn.Module model, IReadOnlyCollection<string> targetPaths) =>
         Array.Empty<string>();

@@ -1,5 +1,6 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
+using Microsoft.ML.Peft.Methods.Bottleneck;
 using Microsoft.ML.Peft.Methods.DyLora;
 using Microsoft.ML.Peft.Methods.IA3;
 using Microsoft.ML.Peft.Methods.LnTuning;
@@ -7,6 +8,7 @@ using Microsoft.ML.Peft.Methods.LoHa;
 using Microsoft.ML.Peft.Methods.LoKr;
 using Microsoft.ML.Peft.Methods.LoLdu;
 using Microsoft.ML.Peft.Methods.Lora;
+using Microsoft.ML.Peft.Methods.Paca;
 using Microsoft.ML.Peft.Methods.RandLora;
 using Microsoft.ML.Peft.Methods.SingularValueTuning;
 using Microsoft.ML.Peft.Methods.Vera;
@@ -42,6 +44,8 @@ internal static class PeftMethodRegistry
         Register(new SingularValueTuningMethod());
         Register(new LoLduMethod());
         Register(new DyLoraMethod());
+        Register(new PacaMethod());
+        Register(new BottleneckMethod());
     }
 
     internal static IReadOnlyCollection<PeftMethod> Methods => s_byPeftType.Values;

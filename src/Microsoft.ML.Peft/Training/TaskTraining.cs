@@ -39,7 +39,8 @@ internal static class TaskTraining
             Seed = seed,
         };
         var result = PeftTrainingEngine.Train(job, settings, device, options.Progress, log.Info, options.CancellationToken);
-        if (options.MergeAdapterForPrediction && !peft.IsMerged)
+        // Methods with a non-linearity (bottleneck adapters) cannot merge; they predict unmerged.
+        if (options.MergeAdapterForPrediction && !peft.IsMerged && Methods.PeftMethodRegistry.ForConfig(peft.GetConfig(peft.ActiveAdapter)).CanMerge)
         {
             peft.MergeAdapter();
         }

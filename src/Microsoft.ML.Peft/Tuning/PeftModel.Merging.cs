@@ -1,5 +1,6 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
+using Microsoft.ML.Peft.Methods;
 using Microsoft.ML.Peft.Tuning;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -15,6 +16,7 @@ public sealed partial class PeftModel
     /// <param name="adapterNames">The adapters to merge; the active adapter when null.</param>
     /// <exception cref="KeyNotFoundException">An adapter name is unknown.</exception>
     /// <exception cref="InvalidOperationException">Adapters are disabled, or <paramref name="safeMerge"/> found non-finite values.</exception>
+    /// <exception cref="NotSupportedException">An adapter's method cannot be merged (bottleneck adapters); nothing was merged.</exception>
     public void MergeAdapter(bool safeMerge = false, IEnumerable<string>? adapterNames = null)
     {
         ThrowIfReleased();
@@ -22,6 +24,16 @@ public sealed partial class PeftModel
         if (_disableDepth > 0)
         {
             throw new InvalidOperationException("Adapters cannot be merged while they are disabled; dispose the DisableAdapter() scope first.");
+        }
+
+        foreach (string name in names)
+        {
+            var method = PeftMethodRegistry.ForConfig(_configs[name]);
+            if (!method.CanMerge)
+            {
+                throw new NotSupportedException(
+                    $"Adapter '{name}' ({method.PeftType}) cannot be merged into the base weights: its update is not a weight delta. Keep it unmerged (it works as it is), or use a mergeable method such as LoRA.");
+            }
         }
 
         var work = _layers.Values

@@ -152,6 +152,11 @@ public sealed partial class PeftModel
             {
                 result.Add(PeftStateDictKeys.ForModule(layer.ModulePath, PeftStateDictKeys.RemoveAdapterName(name, adapterName)), parameter);
             }
+
+            foreach (var (name, buffer) in layer.AdapterBuffers(adapterName))
+            {
+                result.Add(PeftStateDictKeys.ForModule(layer.ModulePath, PeftStateDictKeys.RemoveAdapterName(name, adapterName)), buffer);
+            }
         }
 
         foreach (var slot in _slots.Values.Where(s => s.AdapterNames.Contains(adapterName)))

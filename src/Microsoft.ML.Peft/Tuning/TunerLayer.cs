@@ -116,6 +116,13 @@ internal abstract class TunerLayer : nn.Module
     internal IEnumerable<(string Name, Parameter Parameter)> AdapterParameters(string adapterName) =>
         named_parameters().Where(p => Formats.PeftStateDictKeys.BelongsToAdapter(p.name, adapterName));
 
+    /// <summary>
+    /// The adapter's tensors that are not parameters but define it and are saved with it (PaCA's column indices),
+    /// with their in-memory names relative to this layer; none by default.
+    /// </summary>
+    internal virtual IEnumerable<(string Name, Tensor Buffer)> AdapterBuffers(string adapterName) =>
+        Array.Empty<(string, Tensor)>();
+
     internal void SetAdapterTrainable(string adapterName, bool trainable)
     {
         foreach (var (_, parameter) in AdapterParameters(adapterName))

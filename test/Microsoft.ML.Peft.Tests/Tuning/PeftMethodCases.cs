@@ -17,7 +17,8 @@ public sealed record PeftMethodCase(
     bool IsNoOpAtInit = true,
     bool TrainsBaseBiases = false,
     double Tolerance = 1e-5,
-    double LearningRate = 1e-2)
+    double LearningRate = 1e-2,
+    bool Merges = true)
 {
     public override string ToString() => Name;
 }
@@ -107,6 +108,16 @@ public static class PeftMethodCases
             Rank = 4, Alpha = 8, FrozenLowerRanks = true, Dropout = 0.2, EvaluationRank = 2, TargetModules = ModuleSelector.FromNames("lin0", "lin1"),
         }),
         Encoder("DyLoRA query,value", () => new DyLoraConfig { Rank = 4, Alpha = 8, TargetModules = ModuleSelector.FromNames("query", "value") }),
+        Mlp("PaCA", () => new PacaConfig { Rank = 4, Alpha = 8, TargetModules = ModuleSelector.FromNames("lin0", "lin1") }),
+        Mlp("Bottleneck Houlsby (bert init)", () => new BottleneckConfig { ReductionFactor = 4, TargetModules = ModuleSelector.FromNames("lin0", "lin1") }, isNoOp: false) with { Merges = false },
+        Mlp("Bottleneck mam_adapter init", () => new BottleneckConfig { ReductionFactor = 4, NonLinearity = "relu", InitWeights = "mam_adapter", TargetModules = ModuleSelector.FromNames("lin0", "lin1") }) with { Merges = false },
+        Encoder("Bottleneck parallel on dense,output", () =>
+        {
+            var config = BottleneckConfig.Parallel();
+            config.TargetModules = ModuleSelector.FromNames("dense", "output");
+            return config;
+        }) with { Merges = false },
+        Encoder("PaCA query,value,output", () => new PacaConfig { Rank = 3, Alpha = 6, TargetModules = ModuleSelector.FromNames("query", "value", "output") }),
     };
 
     private static VeraConfig Vera(Action<VeraConfig>? configure = null)

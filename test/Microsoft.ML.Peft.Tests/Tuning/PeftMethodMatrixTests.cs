@@ -74,6 +74,16 @@ public sealed class PeftMethodMatrixTests : IDisposable
         Train(fixture, testCase.LearningRate);
         var unmerged = Eval(fixture);
         var weightsBefore = ModelState.Snapshot(fixture.Model);
+        if (!testCase.Merges)
+        {
+            var error = Assert.Throws<NotSupportedException>(() => fixture.Peft.MergeAdapter(safeMerge: true));
+            Assert.Contains("cannot be merged", error.Message, StringComparison.Ordinal);
+            Assert.False(fixture.Peft.IsMerged);
+            ModelState.AssertClose(unmerged, Eval(fixture), 0, "output after a refused merge");
+            ModelState.Dispose(weightsBefore);
+            return;
+        }
+
 
         fixture.Peft.MergeAdapter(safeMerge: true);
         Assert.True(fixture.Peft.IsMerged);
