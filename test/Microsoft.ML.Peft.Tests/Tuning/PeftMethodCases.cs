@@ -118,19 +118,6 @@ public static class PeftMethodCases
             return config;
         }) with { Merges = false },
         Encoder("PaCA query,value,output", () => new PacaConfig { Rank = 3, Alpha = 6, TargetModules = ModuleSelector.FromNames("query", "value", "output") }),
-    };
-
-    private static VeraConfig Vera(Action<VeraConfig>? configure = null)
-    {
-        var config = new VeraConfig { Rank = 8, TargetModules = ModuleSelector.FromNames("lin0", "lin1") };
-        configure?.Invoke(config);
-        return config;
-    }
-
-    private static RandLoraConfig RandLora(Action<RandLoraConfig>? configure = null)
-    {
-        var config = new RandLoraConfig { Rank = 4, Alpha = 8, TargetModules = ModuleSelector.FromNames("lin0", "lin1") };
-
         // (IA)³ unmerge divides by l + 1e-8, as PEFT does: exact only up to rounding, which the matrix's weight check allows.
         Mlp("IA3 lin1 feed-forward", () => IA3(c => c.FeedforwardModules = ModuleSelector.FromNames("lin1"))),
         Mlp("IA3 random init", () => IA3(c => c.InitializeWeights = false), isNoOp: false),
@@ -152,6 +139,20 @@ public static class PeftMethodCases
             ModulesToSave = new[] { "classifier" },
         }),
     };
+
+    private static VeraConfig Vera(Action<VeraConfig>? configure = null)
+    {
+        var config = new VeraConfig { Rank = 8, TargetModules = ModuleSelector.FromNames("lin0", "lin1") };
+        configure?.Invoke(config);
+        return config;
+    }
+
+    private static RandLoraConfig RandLora(Action<RandLoraConfig>? configure = null)
+    {
+        var config = new RandLoraConfig { Rank = 4, Alpha = 8, TargetModules = ModuleSelector.FromNames("lin0", "lin1") };
+        configure?.Invoke(config);
+        return config;
+    }
 
     private static IA3Config IA3(Action<IA3Config>? configure = null)
     {
