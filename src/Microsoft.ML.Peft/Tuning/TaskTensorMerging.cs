@@ -47,7 +47,7 @@ internal static class TaskTensorMerging
             return DisjointMerge(weighted, MajoritySignMask(stacked, signMethod));
         }
 
-        return weighted.sum(0);
+        return weighted.sum(dim: 0);
     }
 
     /// <summary>PEFT's prune: nothing below density 1 is kept untouched; magnitude keeps the top ⌊density·n⌋ |x|, random keeps Bernoulli(density) entries scaled by 1/density.</summary>
@@ -80,7 +80,7 @@ internal static class TaskTensorMerging
     internal static Tensor MajoritySignMask(Tensor stacked, MajoritySignMethod method)
     {
         var sign = stacked.sign();
-        var magnitude = method == MajoritySignMethod.Total ? stacked.sum(0) : sign.sum(0);
+        var magnitude = method == MajoritySignMethod.Total ? stacked.sum(dim: 0) : sign.sum(dim: 0);
         var majority = where(magnitude >= 0, ones_like(magnitude), -ones_like(magnitude));
         return sign == majority;
     }
@@ -88,8 +88,8 @@ internal static class TaskTensorMerging
     /// <summary>Mean of the agreeing entries: their sum divided by their count (at least 1).</summary>
     internal static Tensor DisjointMerge(Tensor weighted, Tensor mask)
     {
-        var kept = (weighted * mask).sum(0);
-        var count = mask.sum(0).to(weighted.dtype).clamp_min(1.0);
+        var kept = (weighted * mask).sum(dim: 0);
+        var count = mask.sum(dim: 0).to(weighted.dtype).clamp_min(1.0);
         return kept / count;
     }
 
