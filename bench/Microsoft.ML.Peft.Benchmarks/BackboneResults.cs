@@ -9,7 +9,8 @@ internal sealed record BackboneResults(
     TrainingResult? Lora,
     InferenceResult? Inference,
     PaddingResult? Padding,
-    List<string> Failures)
+    List<string> Failures,
+    MixedAdapterResult? MixedAdapters = null)
 {
     /// <summary>LoRA step time / full step time (target ≤ 0.62).</summary>
     public double? StepTimeRatio => Full is null || Lora is null ? null : Lora.Step.Median / Full.Step.Median;

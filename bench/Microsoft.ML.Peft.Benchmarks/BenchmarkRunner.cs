@@ -45,7 +45,8 @@ internal static class BenchmarkRunner
             var lora = Child<TrainingResult>(ChildJobs.TrainLora, "training");
             var inference = Child<InferenceResult>(ChildJobs.Inference, "inference");
             var padding = Child<PaddingResult>(ChildJobs.Padding, "padding");
-            backbones.Add(new BackboneResults(name, full, lora, inference, padding, failures));
+            var mixed = Child<MixedAdapterResult>(ChildJobs.MixedAdapters, "mixed-adapters");
+            backbones.Add(new BackboneResults(name, full, lora, inference, padding, failures, mixed));
         }
 
         var matmulAtEnd = MatmulBenchmark.Run(options.MatmulSize, options.MatmulReps, options.Seed);

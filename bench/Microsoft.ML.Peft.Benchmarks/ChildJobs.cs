@@ -9,6 +9,7 @@ internal static class ChildJobs
     internal const string TrainLora = "train-lora";
     internal const string Inference = "inference";
     internal const string Padding = "padding";
+    internal const string MixedAdapters = "mixed-adapters";
 
     internal static int Run(BenchmarkOptions options)
     {
@@ -20,6 +21,7 @@ internal static class ChildJobs
             case TrainLora: ChildProcess.WriteResult(TrainingBenchmark.Run(options, backbone, TrainingBenchmark.Lora)); break;
             case Inference: ChildProcess.WriteResult(InferenceBenchmark.Run(options, backbone)); break;
             case Padding: ChildProcess.WriteResult(PaddingBenchmark.Run(options, backbone)); break;
+            case MixedAdapters: ChildProcess.WriteResult(MixedAdapterBenchmark.Run(options, backbone)); break;
             default: throw new ArgumentException($"Unknown child job '{options.Child}'.");
         }
 
