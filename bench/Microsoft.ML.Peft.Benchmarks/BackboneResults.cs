@@ -13,7 +13,8 @@ internal sealed record BackboneResults(
     InferenceResult? Inference,
     PaddingResult? Padding,
     List<string> Failures,
-    List<TrainingResult>? MemoryComparison = null)
+    List<TrainingResult>? MemoryComparison = null,
+    MixedAdapterResult? MixedAdapters = null)
 {
     /// <summary>LoRA step time / full step time (target ≤ 0.62).</summary>
     public double? StepTimeRatio => Full is null || Lora is null ? null : Lora.Step.Median / Full.Step.Median;

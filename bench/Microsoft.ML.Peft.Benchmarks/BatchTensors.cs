@@ -58,6 +58,10 @@ internal sealed class BatchTensors : IDisposable
         return new BatchTensors(tensor(ids, shape), tensor(types, shape), tensor(mask, shape), tensor(labels.ToArray()));
     }
 
+    /// <summary>The rows <paramref name="rows"/> of <paramref name="batch"/>, as a new batch.</summary>
+    internal static BatchTensors Select(BatchTensors batch, Tensor rows) => new(
+        batch.Ids.index_select(0, rows), batch.Types.index_select(0, rows), batch.Mask.index_select(0, rows), batch.Labels.index_select(0, rows));
+
     public void Dispose()
     {
         Ids.Dispose();

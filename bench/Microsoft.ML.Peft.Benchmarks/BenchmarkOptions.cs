@@ -14,9 +14,10 @@ internal sealed class BenchmarkOptions
 
           --output PATH          write the markdown report (table + raw JSON) there; it is always printed
           --backbones LIST       comma-separated: bert-base, minilm (default: bert-base,minilm)
-          --sections LIST        comma-separated: training, inference, padding, paca (default: all but paca);
-                                 paca compares peak RSS of LoRA r vs PaCA 2r (same trainable count), dropout 0;
-                                 or `methods` alone: the PEFT-method comparison on SMS spam with the estimator
+          --sections LIST        comma-separated: training, inference, padding, paca, mixed-adapters
+                                 (default: training,inference,padding); paca compares peak RSS of LoRA r vs PaCA 2r
+                                 (same trainable count), dropout 0; or `methods` alone: the PEFT-method comparison on
+                                 SMS spam with the estimator
           --methods LIST         methods to compare (default: all; see MethodCatalog.cs)
           --epochs N             training epochs per method in the comparison (default 1)
           --batch N              rows per batch (default 8)
@@ -27,6 +28,7 @@ internal sealed class BenchmarkOptions
           --padding-steps N      measured training steps per padding mode (default 6)
           --matmul-size N        square fp32 matmul size for the reference GFLOP/s (default 2048)
           --matmul-reps N        measured matmuls, at the start and at the end of the run (default 10)
+          --adapters N           LoRA adapters served by the mixed-adapters section (default 4)
           --rank N               LoRA rank (default 8)
           --alpha X              LoRA alpha (default 16)
           --lora-dropout X       LoRA dropout (default 0.1, as the sample; PEFT's default is 0)
@@ -55,6 +57,9 @@ internal sealed class BenchmarkOptions
     internal int MatmulSize { get; private set; } = 2048;
 
     internal int MatmulReps { get; private set; } = 10;
+
+    /// <summary>How many LoRA adapters the mixed-adapters section serves at once.</summary>
+    internal int Adapters { get; private set; } = 4;
 
     internal int Rank { get; private set; } = 8;
 
@@ -87,10 +92,10 @@ internal sealed class BenchmarkOptions
 
     internal const string MethodsSection = "methods";
 
-    // "paca" (PaCA vs LoRA peak memory) runs only when asked for.
-    private static IReadOnlyList<string> AllSections { get; } = new[] { "training", "inference", "padding", "paca" };
-
     private static IReadOnlyList<string> DefaultSections { get; } = new[] { "training", "inference", "padding" };
+
+    // paca (PaCA vs LoRA peak memory) and mixed-adapters run only when asked for, so the default run and its report stay as they were.
+    private static IReadOnlyList<string> AllSections { get; } = DefaultSections.Append("paca").Append("mixed-adapters").ToArray();
 
     internal static BenchmarkOptions Parse(IReadOnlyList<string> args)
     {
@@ -126,6 +131,7 @@ internal sealed class BenchmarkOptions
                 case "--padding-steps": options.PaddingSteps = Positive(value, flag); break;
                 case "--matmul-size": options.MatmulSize = Positive(value, flag); break;
                 case "--matmul-reps": options.MatmulReps = Positive(value, flag); break;
+                case "--adapters": options.Adapters = Positive(value, flag); break;
                 case "--rank": options.Rank = Positive(value, flag); break;
                 case "--alpha": options.Alpha = double.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--lora-dropout": options.LoraDropout = double.Parse(value, CultureInfo.InvariantCulture); break;
@@ -153,7 +159,7 @@ internal sealed class BenchmarkOptions
         "--batch", Invariant(Batch), "--seq", Invariant(SequenceLength), "--warmup", Invariant(Warmup),
         "--steps", Invariant(Steps), "--infer-steps", Invariant(InferenceSteps), "--padding-steps", Invariant(PaddingSteps),
         "--matmul-size", Invariant(MatmulSize), "--matmul-reps", Invariant(MatmulReps),
-        "--rank", Invariant(Rank), "--alpha", Alpha.ToString("R", CultureInfo.InvariantCulture),
+        "--adapters", Invariant(Adapters), "--rank", Invariant(Rank), "--alpha", Alpha.ToString("R", CultureInfo.InvariantCulture),
         "--lora-dropout", LoraDropout.ToString("R", CultureInfo.InvariantCulture), "--seed", Invariant(Seed),
     };
 

@@ -49,7 +49,8 @@ internal static class BenchmarkRunner
                 .Select(mode => Child<TrainingResult>(ChildJobs.TrainComparisonPrefix + mode, "paca"))
                 .OfType<TrainingResult>()
                 .ToList();
-            backbones.Add(new BackboneResults(name, full, lora, inference, padding, failures, comparison.Count > 0 ? comparison : null));
+            var mixed = Child<MixedAdapterResult>(ChildJobs.MixedAdapters, "mixed-adapters");
+            backbones.Add(new BackboneResults(name, full, lora, inference, padding, failures, comparison.Count > 0 ? comparison : null, mixed));
         }
 
         var matmulAtEnd = MatmulBenchmark.Run(options.MatmulSize, options.MatmulReps, options.Seed);

@@ -11,6 +11,7 @@ internal static class ChildJobs
     internal const string Padding = "padding";
     internal const string Method = "method";
     internal const string TrainComparisonPrefix = "train-";
+    internal const string MixedAdapters = "mixed-adapters";
 
     internal static int Run(BenchmarkOptions options)
     {
@@ -33,6 +34,7 @@ internal static class ChildJobs
             case var job when job!.StartsWith(TrainComparisonPrefix, StringComparison.Ordinal) && PacaSetup.IsComparisonMode(job[TrainComparisonPrefix.Length..]):
                 ChildProcess.WriteResult(TrainingBenchmark.Run(options, backbone, job[TrainComparisonPrefix.Length..]));
                 break;
+            case MixedAdapters: ChildProcess.WriteResult(MixedAdapterBenchmark.Run(options, backbone)); break;
             default: throw new ArgumentException($"Unknown child job '{options.Child}'.");
         }
 

@@ -62,6 +62,11 @@ internal static class MarkdownReport
             rows.Add(TargetRow.Report("inference, LoRA unmerged / base", b.Name, b.Inference?.UnmergedOverBase));
             rows.Add(TargetRow.AtMost("inference, LoRA merged / base", b.Name, b.Inference?.MergedOverBase, 1.02));
             rows.Add(TargetRow.Report("LoRA rows/s, dynamic padding / pad-to-max", b.Name, b.Padding?.Speedup));
+            if (b.MixedAdapters is { } m)
+            {
+                rows.Add(TargetRow.Report("rows/s, mixed-adapter batch / one adapter", b.Name, m.MixedOverSingle));
+                rows.Add(TargetRow.Report("rows/s, mixed-adapter batch / one batch per adapter", b.Name, m.MixedOverSequential));
+            }
         }
 
         return rows;
@@ -107,6 +112,24 @@ internal static class MarkdownReport
             text.AppendLine(Invariant($"| dynamic (length buckets) | {p.MeasuredMeanPaddedLength:F1} | {p.Dynamic.Median:F3} | {p.DynamicRowsPerSecond:F1} |"));
             text.AppendLine().AppendLine(Invariant($"Throughput ratio dynamic / pad-to-max: {p.Speedup:F2}×.")).AppendLine();
         }
+
+        if (b.MixedAdapters is { } m)
+        {
+            AppendMixedAdapters(text, m);
+        }
+    }
+
+    private static void AppendMixedAdapters(StringBuilder text, MixedAdapterResult m)
+    {
+        text.AppendLine(Invariant($"{m.Adapters} LoRA adapters on query/value, {m.Rows} rows: [{string.Join(", ", m.RowAdapters)}].")).AppendLine();
+        text.AppendLine("| serving (eval, no_grad) | median (ms) | min–max (ms) | rows/s | ÷ one adapter |");
+        text.AppendLine("|---|---:|---:|---:|---:|");
+        foreach (var (label, t) in new[] { ("one adapter, whole batch", m.SingleAdapter), ("mixed batch (per-row adapters)", m.Mixed), ("one batch per adapter, in turn", m.Sequential) })
+        {
+            text.AppendLine(Invariant($"| {label} | {t.Median * 1000:F1} | {t.Min * 1000:F1}–{t.Max * 1000:F1} | {m.Rows / t.Median:F1} | {m.SingleAdapter.Median / t.Median:F3} |"));
+        }
+
+        text.AppendLine().AppendLine(Invariant($"Mixed vs per-adapter logits: max |difference| = {m.MixedMaxAbsDifference:G3} (mixed vs the first adapter everywhere: {m.MixedVersusSingleMaxAbsDifference:G3}, so the adapters do differ).")).AppendLine();
     }
 
     private static string GiB(long bytes) => (bytes / (1024.0 * 1024 * 1024)).ToString("F2", CultureInfo.InvariantCulture);

@@ -48,7 +48,7 @@ internal sealed class MergePlan : IDisposable
 /// fields being replaced. Adapter tensors live in named child containers (for example <c>lora_A.default.weight</c>),
 /// which yields PEFT's in-memory names; the saved names drop the adapter name (see <see cref="Formats.PeftStateDictKeys"/>).
 /// </summary>
-internal abstract class TunerLayer : nn.Module
+internal abstract partial class TunerLayer : nn.Module
 {
     private readonly List<string> _merged = new();
     private readonly Dictionary<string, Tensor> _unmergeState = new(StringComparer.Ordinal);
@@ -266,6 +266,11 @@ internal abstract class TunerLayer : nn.Module
             }
 
             return output;
+        }
+
+        if (RowAdapters is { } rowAdapters)
+        {
+            return MixedBatchForward(input, output, rowAdapters, module.training);
         }
 
         if (IsMerged || _activeAdapters.Count == 0)

@@ -34,6 +34,8 @@ internal sealed class LoraEmbedding : LoraLayer
 
     internal override Tensor? BaseBias => null;
 
+    internal override (Tensor A, Tensor B) Factors(string adapterName) => (_embeddingA[adapterName], _embeddingB[adapterName]);
+
     internal override Tensor GetDeltaWeight(string adapterName)
     {
         using var scope = NewDisposeScope();

@@ -47,6 +47,9 @@ internal abstract class LoraLayer : TunerLayer
         }
     }
 
+    /// <summary>The adapter's A (r×in) and B (out×r) parameters, in the same layout for linear and embedding targets.</summary>
+    internal abstract (Tensor A, Tensor B) Factors(string adapterName);
+
     protected abstract void CreateAdapter(string adapterName, LoraAdapterSettings settings);
 
     protected abstract void RemoveAdapter(string adapterName);

@@ -44,6 +44,8 @@ internal sealed class LoraLinear : LoraLayer
 
     internal Parameter Magnitude(string adapterName) => _magnitude[adapterName];
 
+    internal override (Tensor A, Tensor B) Factors(string adapterName) => (A(adapterName).weight, B(adapterName).weight);
+
     internal override Tensor GetDeltaWeight(string adapterName)
     {
         using var scope = NewDisposeScope();
