@@ -19,6 +19,50 @@ internal abstract partial class TunerLayer
     // by row works, DoRA included.
     private Tensor MixedBatchForward(Tensor input, Tensor output, IReadOnlyList<string> rowAdapters, bool training)
     {
+        using var scope = NewDisposeScope();
+        var groups = RowGroups(input, rowAdapters, training);
+        if (groups.Count == 0)
+        {
+            return output;
+        }
+
+        var result = output;
+        foreach (var (adapter, rows) in groups)
+        {
+            var adapted = ApplyAdapters(input.index_select(0, rows), output.index_select(0, rows), new[] { adapter }, training: false);
+            result = result.index_copy(0, rows, adapted.to(result.dtype));
+        }
+
+        return result.MoveToOuterDisposeScope();
+    }
+
+    // The input side for methods that transform the target's input ((IA)³ on feed-forward layers): each row's input is
+    // transformed by its own adapter only; null keeps the input as it is.
+    private Tensor? MixedBatchInput(Tensor input, IReadOnlyList<string> rowAdapters, bool training)
+    {
+        using var scope = NewDisposeScope();
+        var groups = RowGroups(input, rowAdapters, training);
+        if (groups.Count == 0)
+        {
+            return null;
+        }
+
+        var result = input;
+        foreach (var (adapter, rows) in groups)
+        {
+            if (TransformInput(input.index_select(0, rows), new[] { adapter }, training: false) is { } transformed)
+            {
+                result = result.index_copy(0, rows, transformed.to(result.dtype));
+            }
+        }
+
+        return ReferenceEquals(result, input) ? null : result.MoveToOuterDisposeScope();
+    }
+
+    // Checks the batch against the row names and groups the rows of each adapter this module has; rows of the base model,
+    // or of an adapter this module does not have (PEFT skips it too), are left out.
+    private List<(string Adapter, Tensor Rows)> RowGroups(Tensor input, IReadOnlyList<string> rowAdapters, bool training)
+    {
         if (training)
         {
             throw new InvalidOperationException(
@@ -37,25 +81,11 @@ internal abstract partial class TunerLayer
                 $"Module '{ModulePath}' received {input.shape[0]} rows but {rowAdapters.Count} adapter names were given; give one name per row of the batch (the first dimension of the input).");
         }
 
-        var groups = rowAdapters
+        return rowAdapters
             .Select((adapter, row) => (Adapter: adapter, Row: (long)row))
             .Where(r => r.Adapter != BaseRowName && AdapterNames.Contains(r.Adapter))
             .GroupBy(r => r.Adapter, StringComparer.Ordinal)
+            .Select(g => (g.Key, tensor(g.Select(r => r.Row).ToArray(), device: input.device)))
             .ToList();
-        if (groups.Count == 0)
-        {
-            return output;
-        }
-
-        using var scope = NewDisposeScope();
-        var result = output;
-        foreach (var group in groups)
-        {
-            var rows = tensor(group.Select(r => r.Row).ToArray(), device: input.device);
-            var adapted = ApplyAdapters(input.index_select(0, rows), output.index_select(0, rows), new[] { group.Key }, training: false);
-            result = result.index_copy(0, rows, adapted.to(result.dtype));
-        }
-
-        return result.MoveToOuterDisposeScope();
     }
 }

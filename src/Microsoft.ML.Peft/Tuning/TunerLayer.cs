@@ -283,6 +283,18 @@ internal abstract partial class TunerLayer : nn.Module
 
     // The input side of the same rules; a disabled layer with merged adapters is refused by OnForward. TorchSharp keeps the
     // input when a pre-hook returns null, although its delegate type does not say so.
-    private Tensor OnForwardInput(nn.Module<Tensor, Tensor> module, Tensor input) =>
-        (AdaptersDisabled || IsMerged || _activeAdapters.Count == 0 ? null : TransformInput(input, _activeAdapters, module.training))!;
+    private Tensor OnForwardInput(nn.Module<Tensor, Tensor> module, Tensor input)
+    {
+        if (AdaptersDisabled)
+        {
+            return null!;
+        }
+
+        if (RowAdapters is { } rowAdapters)
+        {
+            return MixedBatchInput(input, rowAdapters, module.training)!;
+        }
+
+        return (IsMerged || _activeAdapters.Count == 0 ? null : TransformInput(input, _activeAdapters, module.training))!;
+    }
 }

@@ -38,6 +38,33 @@ public sealed class MixedAdapterBatchTests
     }
 
     [Fact]
+    public void MixedBatch_WithInputScalingAdapters_ScalesEachRowsInputByItsOwnAdapter()
+    {
+        // (IA)³ on a feed-forward target scales the input before the layer runs, so the per-row rule must hold on the
+        // input side too, not only on the output.
+        using var scope = NewDisposeScope();
+        using var model = new TinyMlp();
+        using var peft = PeftModel.Create(model, RandomIA3(), "a");
+        peft.AddAdapter("b", RandomIA3());
+        model.eval();
+        var x = TinyMlp.Input(5);
+        string[] rows = { "b", Base, "a", "a", "b" };
+
+        Tensor mixed;
+        using (peft.UseAdapterPerRow(rows))
+        {
+            mixed = model.call(x);
+        }
+
+        for (int i = 0; i < rows.Length; i++)
+        {
+            ModelState.AssertClose(RunAlone(peft, model, x[i..(i + 1)], rows[i]), mixed[i..(i + 1)], 1e-5, $"row {i} ({rows[i]})");
+        }
+
+        Assert.True(ModelState.MaxAbsDifference(RunAlone(peft, model, x[..1], "a"), RunAlone(peft, model, x[..1], "b")) > 1e-3);
+    }
+
+    [Fact]
     public void ScopeDisposed_RestoresTheActiveAdapterForEveryRow()
     {
         using var scope = NewDisposeScope();
@@ -152,6 +179,14 @@ public sealed class MixedAdapterBatchTests
 
         return peft;
     }
+
+    // Random vectors (init_ia3_weights false), lin1 as a feed-forward (input-scaling) target and lin0 scaling its output.
+    private static IA3Config RandomIA3() => new()
+    {
+        InitializeWeights = false,
+        TargetModules = ModuleSelector.FromNames("lin0", "lin1"),
+        FeedforwardModules = ModuleSelector.FromNames("lin1"),
+    };
 
     private static LoraConfig RandomLora(int rank, params string[] targets) => new()
     {
