@@ -29,6 +29,15 @@ internal static class MethodComparison
             BatchSize = 16,
             LearningRate = method.LearningRate,
             MaxSequenceLength = 128,
+
+            // A loss line every 50 steps on standard error, so a method that does not learn shows it in the log.
+            Progress = new Progress<TrainingProgress>(p =>
+            {
+                if (p.Step % 50 == 0 || p.IsEpochEnd)
+                {
+                    Log.Info($"step {p.Step}/{p.TotalSteps} loss {p.Loss:F4} grad norm {p.GradientNorm:F3}");
+                }
+            }),
         });
 
         Log.Info($"training {method.Settings}, lr {method.LearningRate}");
