@@ -14,12 +14,21 @@ internal sealed class DomainAdaptationResult : IDisposable
 {
     private readonly Dictionary<string, Tensor> _encoderTensors;
     private readonly Dictionary<string, Tensor> _headTensors;
+    private readonly Dictionary<string, Tensor> _modelTensors;
 
-    internal DomainAdaptationResult(PeftConfig config, Dictionary<string, Tensor> encoderTensors, Dictionary<string, Tensor> headTensors, bool headFromCheckpoint, int truncatedTexts, TrainingResult training)
+    internal DomainAdaptationResult(
+        PeftConfig config,
+        Dictionary<string, Tensor> encoderTensors,
+        Dictionary<string, Tensor> headTensors,
+        Dictionary<string, Tensor> modelTensors,
+        bool headFromCheckpoint,
+        int truncatedTexts,
+        TrainingResult training)
     {
         Config = config;
         _encoderTensors = encoderTensors;
         _headTensors = headTensors;
+        _modelTensors = modelTensors;
         HeadFromCheckpoint = headFromCheckpoint;
         TruncatedTexts = truncatedTexts;
         Training = training;
@@ -33,6 +42,9 @@ internal sealed class DomainAdaptationResult : IDisposable
 
     /// <summary>Gets the trained head's tensors by name in the masked-language model (<c>cls.predictions.bias</c>, ...); empty when the head was frozen.</summary>
     internal IReadOnlyDictionary<string, Tensor> HeadTensors => _headTensors;
+
+    /// <summary>Gets the adapter's tensors that belong to no module, by saved name: VeRA's and RandLoRA's shared projections (<c>base_model.vera_A</c>); empty for other methods.</summary>
+    internal IReadOnlyDictionary<string, Tensor> ModelTensors => _modelTensors;
 
     /// <summary>Gets a value indicating whether the head came from the checkpoint (and stayed frozen) rather than from a fresh initialisation (and trained).</summary>
     internal bool HeadFromCheckpoint { get; }
@@ -49,16 +61,17 @@ internal sealed class DomainAdaptationResult : IDisposable
     /// </summary>
     /// <returns>The number of tensors copied.</returns>
     internal int CopyInto(PeftModel target, string encoderPrefix, string? adapterName = null) =>
-        EncoderAdapterTransfer.CopyInto(_encoderTensors, Config, target, encoderPrefix, adapterName);
+        EncoderAdapterTransfer.CopyInto(_encoderTensors, Config, target, encoderPrefix, adapterName, _modelTensors);
 
     public void Dispose()
     {
-        foreach (var tensor in _encoderTensors.Values.Concat(_headTensors.Values))
+        foreach (var tensor in _encoderTensors.Values.Concat(_headTensors.Values).Concat(_modelTensors.Values))
         {
             tensor.Dispose();
         }
 
         _encoderTensors.Clear();
         _headTensors.Clear();
+        _modelTensors.Clear();
     }
 }

@@ -150,8 +150,8 @@ internal static class DomainAdaptivePretraining
             };
             var result = PeftTrainingEngine.Train(job, settings, device, progress, log, cancellationToken);
 
-            var (encoderTensors, headTensors) = Split(peft.GetAdapterStateDict(peft.ActiveAdapter), model);
-            return new DomainAdaptationResult(peft.GetConfig(peft.ActiveAdapter), encoderTensors, headTensors, headFromCheckpoint, truncated, result);
+            var (encoderTensors, headTensors, modelTensors) = Split(peft.GetAdapterStateDict(peft.ActiveAdapter), model);
+            return new DomainAdaptationResult(peft.GetConfig(peft.ActiveAdapter), encoderTensors, headTensors, modelTensors, headFromCheckpoint, truncated, result);
         }
         finally
         {
@@ -199,12 +199,16 @@ internal static class DomainAdaptivePretraining
     }
 
     // Detached CPU copies, split into the encoder's adapter (keys relative to the encoder) and the head's tensors.
-    private static (Dictionary<string, Tensor> Encoder, Dictionary<string, Tensor> Head) Split(Dictionary<string, Tensor> adapter, MaskedLanguageModel model)
+    // Keys under the encoder, keys of the rest of the model (the head), and keys of the whole adapter outside the model's
+    // modules (VeRA's and RandLoRA's shared projections, base_model.vera_A), which keep their saved names.
+    private static (Dictionary<string, Tensor> Encoder, Dictionary<string, Tensor> Head, Dictionary<string, Tensor> Model) Split(
+        Dictionary<string, Tensor> adapter, MaskedLanguageModel model)
     {
         using var scope = NewDisposeScope();
         string encoderPrefix = PeftStateDictKeys.Prefix + model.EncoderName + ".";
         var encoder = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         var head = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        var whole = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var (key, tensor) in adapter)
         {
             var copy = tensor.detach().cpu().clone().DetachFromDisposeScope();
@@ -212,13 +216,17 @@ internal static class DomainAdaptivePretraining
             {
                 encoder.Add(key[encoderPrefix.Length..], copy);
             }
-            else
+            else if (key.StartsWith(PeftStateDictKeys.Prefix, StringComparison.Ordinal))
             {
                 head.Add(key[PeftStateDictKeys.Prefix.Length..], copy);
             }
+            else
+            {
+                whole.Add(key, copy);
+            }
         }
 
-        return (encoder, head);
+        return (encoder, head, whole);
     }
 
     // Mean loss per scored token over the validation texts, with one masking fixed by the seed so epochs compare.

@@ -22,9 +22,12 @@ internal static class EncoderAdapterTransfer
     /// <param name="target">The task model's PEFT wrapper, created with the same method, rank and targets.</param>
     /// <param name="encoderPrefix">Where the encoder sits in the target, e.g. <c>bert.</c>; empty for a bare encoder.</param>
     /// <param name="adapterName">The target adapter; its active adapter when null.</param>
+    /// <param name="modelTensors">Tensors of the whole adapter by their full saved name (VeRA's and RandLoRA's shared projections),
+    /// copied to the same name, so the transferred per-layer vectors keep the projections they were trained with.</param>
     /// <returns>The number of tensors copied.</returns>
     /// <exception cref="ArgumentException">The target's adapter uses another method or scaling, lacks a key, or has another shape; the message names it and the fix.</exception>
-    internal static int CopyInto(IReadOnlyDictionary<string, Tensor> encoderTensors, PeftConfig sourceConfig, PeftModel target, string encoderPrefix, string? adapterName = null)
+    internal static int CopyInto(IReadOnlyDictionary<string, Tensor> encoderTensors, PeftConfig sourceConfig, PeftModel target, string encoderPrefix, string? adapterName = null,
+        IReadOnlyDictionary<string, Tensor>? modelTensors = null)
     {
         ArgumentNullException.ThrowIfNull(encoderTensors);
         ArgumentNullException.ThrowIfNull(sourceConfig);
@@ -36,9 +39,10 @@ internal static class EncoderAdapterTransfer
         using var scope = NewDisposeScope();
         var expected = target.GetAdapterStateDict(name);
         var pairs = new List<(Tensor Target, Tensor Value)>(encoderTensors.Count);
-        foreach (var (key, value) in encoderTensors.OrderBy(p => p.Key, StringComparer.Ordinal))
+        var byTargetKey = encoderTensors.Select(p => (TargetKey: PeftStateDictKeys.Prefix + encoderPrefix + p.Key, p.Key, p.Value))
+            .Concat((modelTensors ?? new Dictionary<string, Tensor>()).Select(p => (TargetKey: p.Key, p.Key, p.Value)));
+        foreach (var (targetKey, key, value) in byTargetKey.OrderBy(p => p.TargetKey, StringComparer.Ordinal))
         {
-            string targetKey = PeftStateDictKeys.Prefix + encoderPrefix + key;
             if (!expected.TryGetValue(targetKey, out var destination))
             {
                 throw new ArgumentException(

@@ -81,6 +81,32 @@ public sealed class NamedEntityRecognitionMethodTests : IDisposable
         (loaded as IDisposable)?.Dispose();
     }
 
+    [Fact]
+    public void Fit_VeraWithDomainAdaptation_StartsFromThePretrainedVectorsAndTheirProjections()
+    {
+        // VeRA's shared projections are saved outside every module (base_model.vera_A/B); the transfer from the masked-language
+        // model must carry them with the per-layer vectors rather than lose them among the head's tensors.
+        var unlabelled = _ml.Data.LoadFromEnumerable(TaggedSentences.Create(48, seed: 11).Select(s => new TextRow { Text = string.Join(' ', s.Tokens) }));
+        var data = _ml.Data.LoadFromEnumerable(TaggedSentences.Create(24, seed: 3));
+        var estimator = _ml.Transforms.Conversion.MapValueToKey("Tags").Append(_ml.Peft().LoraNamedEntityRecognizer(new LoraNamedEntityRecognizerOptions
+        {
+            Backbone = _backbone,
+            Method = new VeraConfig { Rank = 16 },
+            Epochs = 1,
+            LearningRate = 1e-2,
+            DomainAdaptationSet = unlabelled,
+            DomainAdaptationEpochs = 1,
+        }));
+        var logs = new List<string>();
+        _ml.Log += (_, e) => logs.Add(e.RawMessage);
+
+        using var tagger = estimator.Fit(data).LastTransformer;
+
+        // Query, key and value of 2 layers, λ_b and λ_d each, plus vera_A and vera_B.
+        Assert.Contains(logs, l => l.StartsWith("Started the tagging adapter from domain-adaptive pre-training (14 tensors)", StringComparison.Ordinal));
+        Assert.True(tagger.TrainingInfo!.DomainAdaptationLoss is > 0 and < 20, $"MLM loss {tagger.TrainingInfo.DomainAdaptationLoss}");
+    }
+
     private static PeftConfig CreateConfig(string peftType) => peftType switch
     {
         "LOKR" => new LoKrConfig { Rank = 2, Alpha = 4 },
@@ -91,6 +117,11 @@ public sealed class NamedEntityRecognitionMethodTests : IDisposable
         "SINGULAR_VALUE_TUNING" => new SingularValueTuningConfig(),
         _ => throw new ArgumentOutOfRangeException(nameof(peftType), peftType, "No config for this method in the test."),
     };
+
+    private sealed class TextRow
+    {
+        public string Text { get; set; } = string.Empty;
+    }
 
     private List<uint[]> Tags(ITransformer model, IDataView data) =>
         model.Transform(data).GetColumn<VBuffer<uint>>("PredictedTags").Select(v => v.DenseValues().ToArray()).ToList();
