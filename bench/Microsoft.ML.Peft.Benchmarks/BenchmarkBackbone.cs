@@ -2,6 +2,7 @@
 
 using Microsoft.ML.Peft.Backbones;
 using Microsoft.ML.Peft.Backbones.Bert;
+using Microsoft.ML.Peft.Backbones.Text;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Peft.Benchmarks;
@@ -64,8 +65,8 @@ internal sealed class BenchmarkBackbone
     }
 
     /// <summary>
-    /// The MiniLM WordPiece tokenizer (PretrainedModel.CreateTokenizer) cutting at <paramref name="maxLength"/>. bert-base uses it
+    /// The MiniLM WordPiece tokenizer (TextBackbone.CreateTokenizer) cutting at <paramref name="maxLength"/>. bert-base uses it
     /// too: all-MiniLM-L6-v2's vocabulary is bert-base-uncased's 30,522 tokens.
     /// </summary>
-    internal TextTokenizer CreateTokenizer(int maxLength) => (_pretrained ?? MiniLmPackage.Import()).CreateTokenizer(maxLength);
+    internal TextTokenizer CreateTokenizer(int maxLength) => (_pretrained ?? MiniLmPackage.Import()).AsText("benchmark").CreateTokenizer(maxLength);
 }

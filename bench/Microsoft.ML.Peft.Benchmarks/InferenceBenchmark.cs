@@ -3,6 +3,7 @@
 using System.Diagnostics;
 using Microsoft.ML.Peft.Backbones;
 using Microsoft.ML.Peft.Backbones.Bert;
+using Microsoft.ML.Peft.Backbones.Text;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Peft.Benchmarks;

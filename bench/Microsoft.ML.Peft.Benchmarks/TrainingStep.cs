@@ -2,6 +2,7 @@
 
 using System.Diagnostics;
 using Microsoft.ML.Peft.Backbones;
+using Microsoft.ML.Peft.Backbones.Text;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

@@ -5,8 +5,9 @@ using System.Text.Json.Nodes;
 namespace Microsoft.ML.Peft.Backbones;
 
 /// <summary>
-/// What a saved model records about its pretrained encoder instead of the weights: where it came from, its model type and a
-/// fingerprint of its tensors, so loading can reopen it (a folder) or check that the model handed in is the same one.
+/// What a saved model records about its pretrained backbone instead of the weights: where it came from, its model type and a
+/// fingerprint of its tensors, so loading can reopen it (a folder) or check that the model handed in is the same one. The same
+/// for every modality: the model type alone says, through <see cref="BackboneRegistry"/>, how to reopen it.
 /// </summary>
 internal sealed record BackboneReference(string ModelType, string Source, string? Directory, string Fingerprint)
 {
@@ -37,5 +38,35 @@ internal sealed record BackboneReference(string ModelType, string Source, string
                 $"The saved model was trained on the {ModelType} backbone from '{Source}' (weights SHA-256 {Fingerprint[..12]}…), "
                 + $"but the backbone given is the {model.ModelType} from '{model.Source}' (SHA-256 {model.GetFingerprint()[..12]}…). Pass the same pretrained model that was used for training.");
         }
+    }
+
+    /// <summary>
+    /// The backbone this reference was made from: one of <paramref name="given"/> with the same model type and weights, else the
+    /// recorded folder reopened (through <see cref="BackboneRegistry"/>, so any registered modality) if it still exists.
+    /// </summary>
+    /// <param name="given">The backbones handed to <c>Load</c>, possibly none.</param>
+    /// <exception cref="InvalidOperationException">Neither; the message says to pass the backbone to Load. Also when the reopened folder now holds other weights.</exception>
+    /// <exception cref="NotSupportedException">The folder's model type is not registered.</exception>
+    internal PretrainedModel Resolve(IReadOnlyList<PretrainedModel> given)
+    {
+        foreach (var candidate in given.Where(b => b.ModelType == ModelType))
+        {
+            if (candidate.GetFingerprint() == Fingerprint)
+            {
+                return candidate;
+            }
+        }
+
+        if (Directory is { } directory && System.IO.Directory.Exists(directory))
+        {
+            var reopened = PretrainedModel.FromDirectory(directory);
+            Verify(reopened);
+            return reopened;
+        }
+
+        throw new InvalidOperationException(
+            $"The model was trained on the {ModelType} backbone from '{Source}', which "
+            + (given.Count > 0 ? "none of the given backbones matches (different weights) and which " : string.Empty)
+            + "cannot be reopened from a folder. Pass it to Load: mlContext.Peft().Model.Load(path, out schema, backbone).");
     }
 }

@@ -6,12 +6,12 @@ using static TorchSharp.torch;
 
 namespace Microsoft.ML.Peft.Backbones;
 
-/// <summary>Where a pretrained encoder's weights come from: a safetensors file read on each use, or tensors held in memory.</summary>
+/// <summary>Where a pretrained backbone's weights come from: a safetensors file read on each use, or tensors held in memory.</summary>
 internal abstract class EncoderWeights
 {
     /// <summary>Copies the weights into a freshly built encoder.</summary>
     /// <exception cref="InvalidDataException">A tensor is missing or has another shape.</exception>
-    internal abstract void LoadInto(TextEncoder encoder, IReadOnlyList<string> prefixes);
+    internal abstract void LoadInto(nn.Module encoder, IReadOnlyList<string> prefixes);
 
     /// <summary>
     /// Loads <paramref name="module"/> (a task head) from the keys <paramref name="keyPrefix"/> + its parameter names when the source
@@ -32,7 +32,7 @@ internal abstract class EncoderWeights
     {
         internal string Path { get; } = path;
 
-        internal override void LoadInto(TextEncoder encoder, IReadOnlyList<string> prefixes) =>
+        internal override void LoadInto(nn.Module encoder, IReadOnlyList<string> prefixes) =>
             CheckpointLoader.Load(encoder, Path, prefixes.ToArray());
 
         internal override bool TryLoad(nn.Module module, string keyPrefix)
@@ -57,7 +57,7 @@ internal abstract class EncoderWeights
     /// <param name="absentModules">Modules the source does not hold (e.g. a pooler an export dropped); they keep their initial values.</param>
     internal sealed class InMemory(IReadOnlyDictionary<string, Tensor> tensors, string source, IReadOnlyCollection<string> absentModules) : EncoderWeights
     {
-        internal override void LoadInto(TextEncoder encoder, IReadOnlyList<string> prefixes) =>
+        internal override void LoadInto(nn.Module encoder, IReadOnlyList<string> prefixes) =>
             CheckpointLoader.Load(encoder, tensors, source, prefixes.ToArray(), absentModules);
 
         internal override bool TryLoad(nn.Module module, string keyPrefix)

@@ -3,6 +3,7 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Microsoft.ML.Peft.Backbones;
+using Microsoft.ML.Peft.Backbones.Bert;
 using Microsoft.ML.Peft.Formats;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -10,9 +11,9 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Peft;
 
 /// <summary>
-/// A pretrained text encoder (BERT, RoBERTa, DistilBERT) with its tokenizer, to be adapted by a PEFT estimator such as
-/// <c>mlContext.Peft().LoraTextClassifier(...)</c>. It describes where the weights come from; every estimator fit
-/// builds its own copy, so one <see cref="PretrainedModel"/> can serve many pipelines.
+/// A pretrained backbone (a text encoder such as BERT, RoBERTa or DistilBERT with its tokenizer; other modalities come from
+/// extension assemblies) to be adapted by a PEFT estimator such as <c>mlContext.Peft().LoraTextClassifier(...)</c>. It describes
+/// where the weights come from; every estimator fit builds its own copy, so one <see cref="PretrainedModel"/> can serve many pipelines.
 /// </summary>
 /// <remarks>
 /// Open a Hugging Face model folder with <see cref="FromDirectory"/>. The weights themselves are never part of a saved
@@ -25,16 +26,16 @@ public sealed class PretrainedModel
     private readonly JsonObject _config;
     private string? _fingerprint;
 
-    private PretrainedModel(TextArchitecture architecture, JsonObject config, EncoderShape shape, EncoderWeights weights, IReadOnlyDictionary<string, byte[]> tokenizerFiles, int maxSequenceLength, string source, string? directory, IReadOnlyList<string>? untrainedModules = null)
+    private PretrainedModel(BackboneArchitecture architecture, JsonObject config, EncoderShape shape, EncoderWeights weights, IReadOnlyDictionary<string, byte[]> preprocessorFiles, string source, string? directory, IReadOnlyList<string>? untrainedModules)
     {
         UntrainedModules = untrainedModules ?? Array.Empty<string>();
         Architecture = architecture;
         _config = config;
         _weights = weights;
-        TokenizerFiles = tokenizerFiles;
+        PreprocessorFiles = preprocessorFiles;
         HiddenSize = shape.HiddenSize;
         LayerCount = shape.LayerCount;
-        MaxSequenceLength = maxSequenceLength;
+        MaxSequenceLength = architecture.ReadMaxSequenceLength(shape, preprocessorFiles);
         Source = source;
         Directory = directory;
     }
@@ -42,13 +43,21 @@ public sealed class PretrainedModel
     /// <summary>The Hugging Face <c>model_type</c>, e.g. <c>bert</c>.</summary>
     public string ModelType => Architecture.ModelType;
 
+    /// <summary>
+    /// What the model reads: <c>text</c> for the encoders of this package; extension assemblies add others (e.g. <c>vision</c>).
+    /// Each estimator takes backbones of one modality and refuses the others, naming this value.
+    /// </summary>
+    public string Modality => Architecture.Modality;
+
     /// <summary>Width of the encoder's hidden states.</summary>
     public int HiddenSize { get; }
 
-    /// <summary>Number of transformer layers.</summary>
+    /// <summary>Number of layers of the encoder (transformer layers for a text encoder).</summary>
     public int LayerCount { get; }
 
-    /// <summary>The longest input, in tokens with special tokens included, that the model and its tokenizer accept.</summary>
+    /// <summary>
+    /// The longest input sequence the model and its preprocessor accept: for a text model, in tokens with special tokens included.
+    /// </summary>
     public int MaxSequenceLength { get; }
 
     /// <summary>Where the model was read from (a folder, or the name given to an imported stream).</summary>
@@ -57,7 +66,7 @@ public sealed class PretrainedModel
     /// <summary>The model folder, when the model was opened with <see cref="FromDirectory"/>; such a model can be reopened when a saved pipeline is loaded.</summary>
     internal string? Directory { get; }
 
-    internal TextArchitecture Architecture { get; }
+    internal BackboneArchitecture Architecture { get; }
 
     /// <summary>
     /// Encoder modules the source had no weights for (e.g. a pooler an ONNX export dropped). Task estimators train them with
@@ -65,11 +74,13 @@ public sealed class PretrainedModel
     /// </summary>
     internal IReadOnlyList<string> UntrainedModules { get; }
 
-    internal IReadOnlyDictionary<string, byte[]> TokenizerFiles { get; }
+    /// <summary>The preprocessor's files (tokenizer or image-processor files), by name.</summary>
+    internal IReadOnlyDictionary<string, byte[]> PreprocessorFiles { get; }
 
     /// <summary>
     /// Opens a Hugging Face model folder: <c>config.json</c> (its <c>model_type</c> picks the architecture),
-    /// <c>model.safetensors</c>, and the tokenizer files: <c>vocab.txt</c> for BERT and DistilBERT, <c>vocab.json</c> and <c>merges.txt</c> for RoBERTa,
+    /// <c>model.safetensors</c>, and the preprocessor files of the architecture. For text models these are the tokenizer
+    /// files: <c>vocab.txt</c> for BERT and DistilBERT, <c>vocab.json</c> and <c>merges.txt</c> for RoBERTa,
     /// and <c>tokenizer_config.json</c> when present.
     /// </summary>
     /// <param name="path">The folder, e.g. a local snapshot of <c>sentence-transformers/all-MiniLM-L6-v2</c>.</param>
@@ -90,8 +101,8 @@ public sealed class PretrainedModel
         string configPath = Path.Combine(directory, ModelConfigJson.FileName);
         var config = ModelConfigJson.Read(configPath);
         string modelType = JsonValues.OptionalString(config["model_type"], "model_type")
-            ?? throw new InvalidDataException($"'{configPath}' has no \"model_type\"; it is needed to choose the architecture (supported: {string.Join(", ", TextArchitectures.ModelTypes)}).");
-        var architecture = TextArchitectures.Get(modelType, configPath);
+            ?? throw new InvalidDataException($"'{configPath}' has no \"model_type\"; it is needed to choose the architecture (supported: {string.Join(", ", BackboneRegistry.ModelTypes)}).");
+        var architecture = BackboneRegistry.Get(modelType, configPath);
         var shape = architecture.ReadShape(config, configPath);
 
         string weightsPath = Path.Combine(directory, SafetensorsFileName);
@@ -100,13 +111,8 @@ public sealed class PretrainedModel
             throw new FileNotFoundException(MissingWeightsMessage(directory), weightsPath);
         }
 
-        var tokenizerFiles = ReadTokenizerFiles(architecture, directory);
-        int maxLength = Math.Min(shape.MaxSequenceLength, ReadTokenizerMaxLength(tokenizerFiles) ?? int.MaxValue);
-        var model = new PretrainedModel(architecture, config, shape, new EncoderWeights.File(weightsPath), tokenizerFiles, maxLength, directory, directory);
-
-        // Fail now, not in the middle of Fit, if the tokenizer files are unusable.
-        _ = model.CreateTokenizer();
-        return model;
+        var preprocessorFiles = ReadPreprocessorFiles(architecture, directory);
+        return Create(architecture, config, shape, new EncoderWeights.File(weightsPath), preprocessorFiles, directory, directory, untrainedModules: null);
     }
 
     /// <summary>
@@ -127,30 +133,7 @@ public sealed class PretrainedModel
         ArgumentNullException.ThrowIfNull(onnxModel);
         ArgumentNullException.ThrowIfNull(vocabulary);
         ArgumentException.ThrowIfNullOrWhiteSpace(sourceName);
-        using var buffer = new MemoryStream();
-        vocabulary.CopyTo(buffer);
-        var tokenizerFiles = new Dictionary<string, byte[]>(StringComparer.Ordinal)
-        {
-            [WordPieceTokenizerFactory.VocabFileName] = buffer.ToArray(),
-            [WordPieceTokenizerFactory.TokenizerConfigFileName] = System.Text.Encoding.UTF8.GetBytes(new JsonObject { ["do_lower_case"] = lowerCase }.ToJsonString()),
-        };
-
-        var import = Backbones.Bert.BertOnnxImporter.Import(onnxModel, sourceName, numAttentionHeads);
-        try
-        {
-            var config = import.Config.ToJson();
-            var architecture = Backbones.Bert.BertArchitecture.Instance;
-            var shape = architecture.ReadShape(config, sourceName);
-            var untrained = import.HasPooler ? Array.Empty<string>() : new[] { "pooler" };
-            var model = new PretrainedModel(architecture, config, shape, new EncoderWeights.InMemory(import.StateDict, sourceName, untrained), tokenizerFiles, shape.MaxSequenceLength, sourceName, directory: null, untrained);
-            _ = model.CreateTokenizer();
-            return model;
-        }
-        catch
-        {
-            import.Dispose();
-            throw;
-        }
+        return BertOnnxBackbone.Import(onnxModel, vocabulary, sourceName, lowerCase, numAttentionHeads);
     }
 
     /// <summary>Imports a BERT ONNX export and its <c>vocab.txt</c> from files; see <see cref="FromOnnx(Stream, Stream, string, bool, int?)"/>.</summary>
@@ -181,8 +164,25 @@ public sealed class PretrainedModel
     /// <inheritdoc/>
     public override string ToString() => $"{ModelType} ({LayerCount} layers, hidden {HiddenSize}) from {Source}";
 
+    /// <summary>
+    /// A model whose weights are already in memory (e.g. imported from ONNX), keyed as the architecture's checkpoint; it cannot
+    /// be reopened from a folder, so a saved pipeline needs it handed back to <c>Load</c>.
+    /// </summary>
+    /// <param name="architecture">The architecture the weights belong to.</param>
+    /// <param name="config">The equivalent of <c>config.json</c>.</param>
+    /// <param name="weights">The tensors by checkpoint key; they live as long as the model.</param>
+    /// <param name="preprocessorFiles">The preprocessor's files by name.</param>
+    /// <param name="source">What the weights were read from, shown in messages and recorded in saved models.</param>
+    /// <param name="untrainedModules">Modules the weights do not cover; they keep their initial values and are left out of the fingerprint.</param>
+    /// <exception cref="InvalidDataException">The configuration or a preprocessor file is malformed.</exception>
+    internal static PretrainedModel FromMemory(BackboneArchitecture architecture, JsonObject config, IReadOnlyDictionary<string, Tensor> weights, IReadOnlyDictionary<string, byte[]> preprocessorFiles, string source, IReadOnlyList<string> untrainedModules)
+    {
+        var shape = architecture.ReadShape(config, source);
+        return Create(architecture, config, shape, new EncoderWeights.InMemory(weights, source, untrainedModules), preprocessorFiles, source, directory: null, untrainedModules);
+    }
+
     /// <summary>Builds a new encoder with the pretrained weights, on the CPU and in evaluation mode.</summary>
-    internal TextEncoder CreateEncoder()
+    internal nn.Module CreateEncoder()
     {
         var encoder = Architecture.CreateEncoder(_config, Source);
         try
@@ -200,15 +200,15 @@ public sealed class PretrainedModel
     }
 
     /// <summary>
-    /// Loads the masked-language-modeling head of <paramref name="model"/> from the checkpoint when it has one (keys
-    /// <c>cls.predictions.*</c> for BERT); returns false, leaving the head as initialised, when the checkpoint has none.
+    /// Loads <paramref name="module"/> (a task head) from the checkpoint keys <paramref name="keyPrefix"/> + its parameter names
+    /// when the checkpoint holds any of them (e.g. <c>cls.</c> for BERT's masked-language-modeling head); returns false, leaving
+    /// the module as initialised, when it holds none.
     /// </summary>
-    /// <exception cref="InvalidDataException">The checkpoint holds part of the head, or a tensor of another shape.</exception>
-    internal bool TryLoadMaskedLanguageModelHead(MaskedLanguageModel model) => _weights.TryLoad(model.Head, model.HeadName + ".");
+    /// <exception cref="InvalidDataException">The checkpoint holds part of the module, or a tensor of another shape.</exception>
+    internal bool TryLoadWeights(nn.Module module, string keyPrefix) => _weights.TryLoad(module, keyPrefix);
 
-    /// <summary>The model's tokenizer, truncating to <paramref name="maxLength"/> (default and upper bound: <see cref="MaxSequenceLength"/>).</summary>
-    internal TextTokenizer CreateTokenizer(int? maxLength = null) =>
-        Architecture.CreateTokenizer(TokenizerFiles, Math.Min(maxLength ?? MaxSequenceLength, MaxSequenceLength));
+    /// <summary>The model's preprocessor (its tokenizer, for a text model) at the model's limits.</summary>
+    internal IBackbonePreprocessor CreatePreprocessor() => Architecture.CreatePreprocessor(this);
 
     /// <summary>SHA-256 over the encoder's tensors in name order, computed once: identifies the weights whatever file they came from.</summary>
     internal string GetFingerprint()
@@ -221,7 +221,16 @@ public sealed class PretrainedModel
         return _fingerprint!;
     }
 
-    private string Fingerprint(TextEncoder encoder)
+    private static PretrainedModel Create(BackboneArchitecture architecture, JsonObject config, EncoderShape shape, EncoderWeights weights, IReadOnlyDictionary<string, byte[]> preprocessorFiles, string source, string? directory, IReadOnlyList<string>? untrainedModules)
+    {
+        var model = new PretrainedModel(architecture, config, shape, weights, preprocessorFiles, source, directory, untrainedModules);
+
+        // Fail now, not in the middle of Fit, if the preprocessor files are unusable.
+        _ = model.CreatePreprocessor();
+        return model;
+    }
+
+    private string Fingerprint(nn.Module encoder)
     {
         using var scope = NewDisposeScope();
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -255,21 +264,21 @@ public sealed class PretrainedModel
         return $"The model folder '{directory}' has no {SafetensorsFileName}.";
     }
 
-    private static Dictionary<string, byte[]> ReadTokenizerFiles(TextArchitecture architecture, string directory)
+    private static Dictionary<string, byte[]> ReadPreprocessorFiles(BackboneArchitecture architecture, string directory)
     {
         var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        foreach (string name in architecture.RequiredTokenizerFiles)
+        foreach (string name in architecture.RequiredPreprocessorFiles)
         {
             string file = Path.Combine(directory, name);
             if (!File.Exists(file))
             {
-                throw new FileNotFoundException($"The model folder '{directory}' has no {name}, which the {architecture.ModelType} tokenizer needs.", file);
+                throw new FileNotFoundException($"The model folder '{directory}' has no {name}, which the {architecture.ModelType} {architecture.PreprocessorName} needs.", file);
             }
 
             files[name] = File.ReadAllBytes(file);
         }
 
-        foreach (string name in architecture.OptionalTokenizerFiles)
+        foreach (string name in architecture.OptionalPreprocessorFiles)
         {
             string file = Path.Combine(directory, name);
             if (File.Exists(file))
@@ -279,25 +288,5 @@ public sealed class PretrainedModel
         }
 
         return files;
-    }
-
-    /// <summary><c>model_max_length</c> of <c>tokenizer_config.json</c>, ignoring Hugging Face's "no limit" sentinel (about 1e30).</summary>
-    private static int? ReadTokenizerMaxLength(IReadOnlyDictionary<string, byte[]> files)
-    {
-        if (!files.TryGetValue(WordPieceTokenizerFactory.TokenizerConfigFileName, out var bytes))
-        {
-            return null;
-        }
-
-        try
-        {
-            return JsonNode.Parse(bytes)?["model_max_length"] is JsonValue value && value.TryGetValue(out double length) && length is > 0 and < int.MaxValue
-                ? (int)length
-                : null;
-        }
-        catch (System.Text.Json.JsonException ex)
-        {
-            throw new InvalidDataException($"{WordPieceTokenizerFactory.TokenizerConfigFileName}: {ex.Message}", ex);
-        }
     }
 }

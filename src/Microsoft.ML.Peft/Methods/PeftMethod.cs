@@ -80,14 +80,14 @@ internal abstract class PeftMethod
     /// The method's own default targets for a text architecture (PEFT's per-method <c>model_type</c> mappings); null when the
     /// method has none, and the estimator's default targets apply.
     /// </summary>
-    internal virtual IReadOnlyList<string>? DefaultTargetModules(Backbones.TextArchitecture architecture) => null;
+    internal virtual IReadOnlyList<string>? DefaultTargetModules(Backbones.Text.TextArchitecture architecture) => null;
 
     /// <summary>
     /// Fills, for a text architecture, what <paramref name="config"/> leaves unset and the method has a default for, as PEFT's
     /// <c>_prepare_adapter_config</c> does: the targets from <see cref="DefaultTargetModules"/>, and method-specific fields in
     /// overrides. Fields the user set are kept; targets still null afterwards get the estimator's default.
     /// </summary>
-    internal virtual void CompleteForArchitecture(PeftConfig config, Backbones.TextArchitecture architecture)
+    internal virtual void CompleteForArchitecture(PeftConfig config, Backbones.Text.TextArchitecture architecture)
     {
         if (config.TargetModules is null && DefaultTargetModules(architecture) is { } names)
         {

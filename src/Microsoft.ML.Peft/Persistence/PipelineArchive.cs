@@ -208,28 +208,7 @@ internal static class PipelineArchive
 
     /// <summary>A given backbone with the same weights, else the recorded folder if it still exists.</summary>
     /// <exception cref="InvalidOperationException">Neither; the message says to pass the backbone to Load.</exception>
-    internal static PretrainedModel ResolveBackbone(Backbones.BackboneReference reference, IReadOnlyList<PretrainedModel> backbones)
-    {
-        foreach (var candidate in backbones.Where(b => b.ModelType == reference.ModelType))
-        {
-            if (candidate.GetFingerprint() == reference.Fingerprint)
-            {
-                return candidate;
-            }
-        }
-
-        if (reference.Directory is { } directory && Directory.Exists(directory))
-        {
-            var reopened = PretrainedModel.FromDirectory(directory);
-            reference.Verify(reopened);
-            return reopened;
-        }
-
-        throw new InvalidOperationException(
-            $"The model was trained on the {reference.ModelType} backbone from '{reference.Source}', which "
-            + (backbones.Count > 0 ? "none of the given backbones matches (different weights) and which " : string.Empty)
-            + "cannot be reopened from a folder. Pass it to Load: mlContext.Peft().Model.Load(path, out schema, backbone).");
-    }
+    internal static PretrainedModel ResolveBackbone(Backbones.BackboneReference reference, IReadOnlyList<PretrainedModel> backbones) => reference.Resolve(backbones);
 
     private static IEnumerable<ITransformer> Flatten(ITransformer model) =>
         model is IEnumerable<ITransformer> chain ? chain.SelectMany(Flatten) : new[] { model };

@@ -1,6 +1,7 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
 using Microsoft.ML.Peft.Backbones.Bert;
+using Microsoft.ML.Peft.Backbones.Text;
 using Microsoft.ML.Peft.Tests.Infrastructure;
 using static TorchSharp.torch;
 
@@ -23,7 +24,7 @@ public sealed class PretrainedModelOnnxTests
 
         using var scope = NewDisposeScope();
         using var encoder = (BertModel)fromOnnx.CreateEncoder();
-        var tokenizer = fromOnnx.CreateTokenizer();
+        var tokenizer = fromOnnx.AsText("test").CreateTokenizer();
         foreach (var (text, inputIds, embedding) in MiniLmOnnx.GoldenSentences())
         {
             var encoded = tokenizer.Encode(text);

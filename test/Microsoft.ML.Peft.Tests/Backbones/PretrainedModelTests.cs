@@ -5,6 +5,7 @@ using Microsoft.ML.Peft.Backbones;
 using Microsoft.ML.Peft.Backbones.Bert;
 using Microsoft.ML.Peft.Backbones.DistilBert;
 using Microsoft.ML.Peft.Backbones.Roberta;
+using Microsoft.ML.Peft.Backbones.Text;
 using Microsoft.ML.Peft.Formats.SafeTensors;
 using Microsoft.ML.Peft.Tests.Backbones.DistilBert;
 using Microsoft.ML.Peft.Tests.Backbones.Roberta;
@@ -74,7 +75,7 @@ public sealed class PretrainedModelTests : IDisposable
 
         Assert.Contains("\"gpt2\"", error.Message);
         Assert.Contains("Supported: ", error.Message);
-        foreach (string supported in TextArchitectures.ModelTypes)
+        foreach (string supported in BackboneRegistry.ModelTypes)
         {
             Assert.Contains(supported, error.Message);
         }
@@ -145,7 +146,7 @@ public sealed class PretrainedModelTests : IDisposable
         Assert.Equal((16, 2, 24), (model.HiddenSize, model.LayerCount, model.MaxSequenceLength));
         Assert.IsType(modelType switch { "roberta" => typeof(RobertaModel), "distilbert" => typeof(DistilBertModel), _ => typeof(BertModel) }, encoder);
         AssertSameWeights(written, encoder);
-        Assert.Equal(modelType == "roberta" ? 0 : 2, model.CreateTokenizer().Encode("lower").InputIds[0]);
+        Assert.Equal(modelType == "roberta" ? 0 : 2, model.AsText("test").CreateTokenizer().Encode("lower").InputIds[0]);
     }
 
     [SharedFixtureFact(MiniLm)]
@@ -160,10 +161,10 @@ public sealed class PretrainedModelTests : IDisposable
         Assert.Equal(512, model.MaxSequenceLength);
 
         var golden = JsonNode.Parse(File.ReadAllText(SharedFixtures.Path(MiniLm, "golden_embeddings.json")))!["sentences"]![0]!;
-        var encoded = model.CreateTokenizer().Encode(golden["text"]!.GetValue<string>());
+        var encoded = model.AsText("test").CreateTokenizer().Encode(golden["text"]!.GetValue<string>());
         Assert.Equal(golden["input_ids"]!.AsArray().Select(v => v!.GetValue<long>()), encoded.InputIds);
 
-        using var encoder = model.CreateEncoder();
+        using var encoder = model.AsText("test").CreateEncoder();
         var ids = tensor(encoded.InputIds).unsqueeze(0);
         var mask = ones_like(ids);
         using var noGrad = no_grad();
@@ -176,7 +177,7 @@ public sealed class PretrainedModelTests : IDisposable
     public void SaveAdapter_LoraOnMiniLmSequenceClassifier_WritesPeftsKeys()
     {
         using var scope = NewDisposeScope();
-        var pretrained = PretrainedModel.FromDirectory(SharedFixtures.Path(MiniLm));
+        var pretrained = PretrainedModel.FromDirectory(SharedFixtures.Path(MiniLm)).AsText("test");
         using var model = pretrained.Architecture.CreateSequenceClassifier(pretrained.CreateEncoder(), labelCount: 2);
         Assert.IsType<BertForSequenceClassification>(model);
         using var peft = PeftModel.Create(model, new LoraConfig
@@ -249,7 +250,7 @@ public sealed class PretrainedModelTests : IDisposable
     {
         config ??= TinyBertConfig();
         manual_seed(11);
-        var architecture = TextArchitectures.Get(config["model_type"]!.GetValue<string>(), "test");
+        var architecture = (TextArchitecture)BackboneRegistry.Get(config["model_type"]!.GetValue<string>(), "test");
         using var encoder = architecture.CreateEncoder(config, "test");
         var state = encoder.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone());
         SafeTensorsFile.Write(Path.Combine(_directory, "model.safetensors"), state.Select(p => KeyValuePair.Create(checkpointPrefix + p.Key, p.Value)), metadata: null);

@@ -2,6 +2,7 @@
 
 using System.Text;
 using Microsoft.ML.Peft.Backbones;
+using Microsoft.ML.Peft.Backbones.Text;
 
 namespace Microsoft.ML.Peft.Tests.Infrastructure;
 

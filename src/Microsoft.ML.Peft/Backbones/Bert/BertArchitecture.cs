@@ -1,6 +1,7 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
 using System.Text.Json.Nodes;
+using Microsoft.ML.Peft.Backbones.Text;
 
 namespace Microsoft.ML.Peft.Backbones.Bert;
 
@@ -27,9 +28,9 @@ internal sealed class BertArchitecture : TextArchitecture
 
     internal override string TokenClassifierClassName => "BertForTokenClassification";
 
-    internal override IReadOnlyList<string> RequiredTokenizerFiles { get; } = new[] { WordPieceTokenizerFactory.VocabFileName };
+    internal override IReadOnlyList<string> RequiredPreprocessorFiles { get; } = new[] { WordPieceTokenizerFactory.VocabFileName };
 
-    internal override IReadOnlyList<string> OptionalTokenizerFiles { get; } = new[] { WordPieceTokenizerFactory.TokenizerConfigFileName };
+    internal override IReadOnlyList<string> OptionalPreprocessorFiles { get; } = new[] { WordPieceTokenizerFactory.TokenizerConfigFileName };
 
     internal override EncoderShape ReadShape(JsonObject config, string source)
     {

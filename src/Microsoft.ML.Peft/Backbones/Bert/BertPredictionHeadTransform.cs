@@ -1,5 +1,6 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
+using Microsoft.ML.Peft.Backbones.Text;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;

@@ -1,6 +1,7 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
 using System.Text.Json.Nodes;
+using Microsoft.ML.Peft.Backbones.Text;
 
 namespace Microsoft.ML.Peft.Backbones.DistilBert;
 
@@ -34,9 +35,9 @@ internal sealed class DistilBertArchitecture : TextArchitecture
 
     internal override string TokenClassifierClassName => "DistilBertForTokenClassification";
 
-    internal override IReadOnlyList<string> RequiredTokenizerFiles { get; } = new[] { WordPieceTokenizerFactory.VocabFileName };
+    internal override IReadOnlyList<string> RequiredPreprocessorFiles { get; } = new[] { WordPieceTokenizerFactory.VocabFileName };
 
-    internal override IReadOnlyList<string> OptionalTokenizerFiles { get; } = new[] { WordPieceTokenizerFactory.TokenizerConfigFileName };
+    internal override IReadOnlyList<string> OptionalPreprocessorFiles { get; } = new[] { WordPieceTokenizerFactory.TokenizerConfigFileName };
 
     internal override EncoderShape ReadShape(JsonObject config, string source)
     {

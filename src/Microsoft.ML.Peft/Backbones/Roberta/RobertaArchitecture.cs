@@ -2,6 +2,7 @@
 
 using System.Text.Json.Nodes;
 using Microsoft.ML.Peft.Backbones.Bert;
+using Microsoft.ML.Peft.Backbones.Text;
 
 namespace Microsoft.ML.Peft.Backbones.Roberta;
 
@@ -32,9 +33,9 @@ internal sealed class RobertaArchitecture : TextArchitecture
 
     internal override string TokenClassifierClassName => "RobertaForTokenClassification";
 
-    internal override IReadOnlyList<string> RequiredTokenizerFiles { get; } = new[] { RobertaTokenizerFactory.VocabFileName, RobertaTokenizerFactory.MergesFileName };
+    internal override IReadOnlyList<string> RequiredPreprocessorFiles { get; } = new[] { RobertaTokenizerFactory.VocabFileName, RobertaTokenizerFactory.MergesFileName };
 
-    internal override IReadOnlyList<string> OptionalTokenizerFiles { get; } = new[] { WordPieceTokenizerFactory.TokenizerConfigFileName };
+    internal override IReadOnlyList<string> OptionalPreprocessorFiles { get; } = new[] { WordPieceTokenizerFactory.TokenizerConfigFileName };
 
     internal override EncoderShape ReadShape(JsonObject config, string source)
     {

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Microsoft.ML.Peft.Backbones.Text;
 using Microsoft.ML.Peft.Formats;
 using Microsoft.ML.Tokenizers;
 

@@ -3,6 +3,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.ML.Peft.Backbones;
+using Microsoft.ML.Peft.Backbones.Text;
 using Microsoft.ML.Peft.Formats;
 using Microsoft.ML.Peft.Tuning;
 using TorchSharp;

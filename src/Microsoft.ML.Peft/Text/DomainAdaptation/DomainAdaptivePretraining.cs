@@ -2,6 +2,7 @@
 
 using System.Globalization;
 using Microsoft.ML.Peft.Backbones;
+using Microsoft.ML.Peft.Backbones.Text;
 using Microsoft.ML.Peft.Formats;
 using Microsoft.ML.Peft.Training;
 using static TorchSharp.torch;
@@ -68,7 +69,7 @@ internal static class DomainAdaptivePretraining
     /// <exception cref="ArgumentException">A text is empty, or the tokenizer does not fit the model.</exception>
     /// <exception cref="NotSupportedException">The architecture has no masked-language-modeling head here (only BERT has).</exception>
     internal static DomainAdaptationResult Run(
-        PretrainedModel backbone,
+        TextBackbone backbone,
         TextEncoder encoder,
         IReadOnlyList<string> texts,
         PeftConfig? method,
@@ -168,7 +169,7 @@ internal static class DomainAdaptivePretraining
     /// The user's method (default OpenMed's LoRA) completed for this run: <see cref="Defaults.TargetModules"/> when no targets are
     /// set, the head under <c>modules_to_save</c> when it trains, and the backbone as <c>base_model_name_or_path</c>.
     /// </summary>
-    internal static PeftConfig MethodConfig(PeftConfig? method, PretrainedModel backbone, MaskedLanguageModel model, bool trainHead)
+    internal static PeftConfig MethodConfig(PeftConfig? method, TextBackbone backbone, MaskedLanguageModel model, bool trainHead)
     {
         var config = method?.Clone() ?? new LoraConfig { Rank = Defaults.Rank, Alpha = Defaults.Alpha, Dropout = Defaults.Dropout };
         Methods.PeftMethodRegistry.ForConfig(config).CompleteForArchitecture(config, backbone.Architecture);

@@ -11,7 +11,7 @@ namespace Microsoft.ML.Peft.Text.DomainAdaptation;
 internal sealed record MaskedBatch(long[] InputIds, long[] TokenTypeIds, long[] AttentionMask, long[] Labels, int Rows, int Time)
 {
     /// <summary>Gets the number of positions whose prediction is scored.</summary>
-    internal int ScoredCount => Labels.Count(label => label != Backbones.MaskedLanguageModel.IgnoredLabel);
+    internal int ScoredCount => Labels.Count(label => label != Backbones.Text.MaskedLanguageModel.IgnoredLabel);
 
     /// <summary>The four arrays as (rows, time) int64 tensors on <paramref name="device"/>.</summary>
     internal (Tensor InputIds, Tensor TokenTypeIds, Tensor AttentionMask, Tensor Labels) ToTensors(Device device)

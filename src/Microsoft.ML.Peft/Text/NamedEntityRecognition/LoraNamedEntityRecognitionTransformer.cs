@@ -3,6 +3,7 @@
 using System.IO.Compression;
 using Microsoft.ML.Data;
 using Microsoft.ML.Peft.Backbones;
+using Microsoft.ML.Peft.Backbones.Text;
 using Microsoft.ML.Peft.Persistence;
 using Microsoft.ML.Peft.Text.NamedEntityRecognition;
 using Microsoft.ML.Peft.Text.TextClassification;
@@ -129,7 +130,7 @@ public sealed class LoraNamedEntityRecognitionTransformer : ITransformer, IPersi
         NamedEntityArchive.Load(context, archive, prefix, backbones);
 
     /// <summary>
-    /// Tags given words as they are and splits raw texts into words first (<see cref="Backbones.TextTokenizer.SplitWords"/>),
+    /// Tags given words as they are and splits raw texts into words first (<see cref="Backbones.Text.TextTokenizer.SplitWords"/>),
     /// then decodes the entity spans of the texts over their original characters. An empty text has no word and no entity.
     /// </summary>
     internal SentencePrediction[] Predict(IReadOnlyList<TaggerInput> inputs)

@@ -4,6 +4,7 @@ using System.IO.Compression;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.ML.Peft.Backbones;
+using Microsoft.ML.Peft.Backbones.Text;
 using Microsoft.ML.Peft.Persistence;
 using Microsoft.ML.Peft.Text.TextClassification;
 using Microsoft.ML.Peft.Training;
@@ -64,7 +65,7 @@ internal static class NamedEntityArchive
         int tagCount = stage["tag_count"]?.GetValue<int>() ?? throw new InvalidDataException($"{source}: missing \"tag_count\".");
         var tagNames = stage["tag_key_values"] is JsonObject values ? LabelKeyValues.FromJson(values, source) : null;
         var reference = BackboneReference.FromJson(stage["backbone"] as JsonObject ?? throw new InvalidDataException($"{source}: missing \"backbone\"."), source);
-        var backbone = PipelineArchive.ResolveBackbone(reference, backbones);
+        var backbone = PipelineArchive.ResolveBackbone(reference, backbones).AsText("LoraNamedEntityRecognizer");
         var tokenizer = backbone.Architecture.CreateTokenizer(
             PipelineArchive.ReadFolder(archive, prefix + TokenizerFolder, source),
             stage["max_sequence_length"]?.GetValue<int>() ?? backbone.MaxSequenceLength);

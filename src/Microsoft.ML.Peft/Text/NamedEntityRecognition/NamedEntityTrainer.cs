@@ -2,6 +2,7 @@
 
 using Microsoft.ML.Data;
 using Microsoft.ML.Peft.Backbones;
+using Microsoft.ML.Peft.Backbones.Text;
 using Microsoft.ML.Peft.Text.DomainAdaptation;
 using Microsoft.ML.Peft.Text.TextClassification;
 using Microsoft.ML.Peft.Training;
@@ -21,7 +22,7 @@ internal static class NamedEntityTrainer
 
     internal static LoraNamedEntityRecognitionTransformer Train(MLContext context, LoraNamedEntityRecognizerOptions options, NamedEntityColumns columns, IDataView input)
     {
-        var backbone = options.Backbone!;
+        var backbone = options.Backbone!.AsText(LogName);
         columns.CheckInput(input.Schema);
         var tagsColumn = FindTags(input.Schema, options.TagsColumnName);
         int tagCount = (int)((KeyDataViewType)((VectorDataViewType)tagsColumn.Type).ItemType).Count;
@@ -128,7 +129,7 @@ internal static class NamedEntityTrainer
                 DomainAdaptationLoss = adaptation?.Training.FinalLoss,
                 Elapsed = result.Elapsed,
             };
-            return new LoraNamedEntityRecognitionTransformer(scorer, columns, tagNames, BackboneReference.Of(backbone), options.PredictionBatchSize, info);
+            return new LoraNamedEntityRecognitionTransformer(scorer, columns, tagNames, BackboneReference.Of(backbone.Model), options.PredictionBatchSize, info);
         }
         catch
         {
@@ -169,7 +170,7 @@ internal static class NamedEntityTrainer
     /// The user's method (default: OpenMed's LoRA r 16, alpha 32, dropout 0.05 on the attention projections) completed for this
     /// task: the head in <c>modules_to_save</c>, <c>task_type</c> TOKEN_CLS and the backbone as <c>base_model_name_or_path</c>.
     /// </summary>
-    internal static PeftConfig MethodConfig(PeftConfig? method, PretrainedModel backbone)
+    internal static PeftConfig MethodConfig(PeftConfig? method, TextBackbone backbone)
     {
         var config = method?.Clone() ?? new LoraConfig
         {

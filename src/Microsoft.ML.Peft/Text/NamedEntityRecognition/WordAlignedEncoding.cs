@@ -1,6 +1,7 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
 using Microsoft.ML.Peft.Backbones;
+using Microsoft.ML.Peft.Backbones.Text;
 
 namespace Microsoft.ML.Peft.Text.NamedEntityRecognition;
 

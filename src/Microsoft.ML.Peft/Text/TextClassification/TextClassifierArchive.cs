@@ -4,6 +4,7 @@ using System.IO.Compression;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.ML.Peft.Backbones;
+using Microsoft.ML.Peft.Backbones.Text;
 using Microsoft.ML.Peft.Persistence;
 using Microsoft.ML.Peft.Training;
 
@@ -66,7 +67,7 @@ internal static class TextClassifierArchive
         int labelCount = stage["label_count"]?.GetValue<int>() ?? throw new InvalidDataException($"{source}: missing \"label_count\".");
         var keyValues = stage["label_key_values"] is JsonObject values ? LabelKeyValues.FromJson(values, source) : null;
         var reference = BackboneReference.FromJson(stage["backbone"] as JsonObject ?? throw new InvalidDataException($"{source}: missing \"backbone\"."), source);
-        var backbone = PipelineArchive.ResolveBackbone(reference, backbones);
+        var backbone = PipelineArchive.ResolveBackbone(reference, backbones).AsText("LoraTextClassifier");
         var tokenizer = backbone.Architecture.CreateTokenizer(
             PipelineArchive.ReadFolder(archive, prefix + TokenizerFolder, source),
             stage["max_sequence_length"]?.GetValue<int>() ?? backbone.MaxSequenceLength);

@@ -1,5 +1,7 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
+using Microsoft.ML.Peft.Backbones.Text;
+
 namespace Microsoft.ML.Peft.Text.TextClassification;
 
 /// <summary>Checks <see cref="LoraTextClassifierOptions"/> when the estimator is created, naming the option, the value and the fix.</summary>
@@ -12,6 +14,9 @@ internal static class TextClassifierOptionsValidator
         {
             throw new ArgumentNullException(nameof(options), $"`{nameof(LoraTextClassifierOptions.Backbone)}` is required: set it to a pretrained model, e.g. PretrainedModel.FromDirectory(\"all-MiniLM-L6-v2\").");
         }
+
+        // A backbone of another modality (e.g. vision) is refused here, at construction, rather than in Fit.
+        _ = options.Backbone.AsText("LoraTextClassifier");
 
         foreach (var (name, value) in new[]
         {

@@ -2,6 +2,7 @@
 
 using Microsoft.ML.Data;
 using Microsoft.ML.Peft.Backbones;
+using Microsoft.ML.Peft.Backbones.Text;
 using Microsoft.ML.Peft.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -18,7 +19,7 @@ internal static class TextClassifierTrainer
 
     internal static LoraTextClassificationTransformer Train(MLContext context, LoraTextClassifierOptions options, TextClassifierColumns columns, IDataView input)
     {
-        var backbone = options.Backbone!;
+        var backbone = options.Backbone!.AsText(LogName);
         columns.CheckInput(input.Schema);
         var labelColumn = SchemaErrors.FindLabelKey(input.Schema, options.LabelColumnName);
         int labelCount = (int)((KeyDataViewType)labelColumn.Type).Count;
@@ -78,7 +79,7 @@ internal static class TextClassifierTrainer
                 Elapsed = result.Elapsed,
             };
             return new LoraTextClassificationTransformer(
-                new TextClassifierNetwork(peft, network, tokenizer, device), columns, keyValues, BackboneReference.Of(backbone), options.PredictionBatchSize, info);
+                new TextClassifierNetwork(peft, network, tokenizer, device), columns, keyValues, BackboneReference.Of(backbone.Model), options.PredictionBatchSize, info);
         }
         catch
         {
@@ -92,7 +93,7 @@ internal static class TextClassifierTrainer
     /// The user's method (default LoRA) completed for this task: the architecture's default targets when none are set, the
     /// head in <c>modules_to_save</c>, <c>task_type</c> SEQ_CLS and the backbone as <c>base_model_name_or_path</c>.
     /// </summary>
-    internal static PeftConfig MethodConfig(PeftConfig? method, PretrainedModel backbone)
+    internal static PeftConfig MethodConfig(PeftConfig? method, TextBackbone backbone)
     {
         var config = method?.Clone() ?? new LoraConfig
         {

@@ -3,6 +3,7 @@
 using Microsoft.ML.Peft.Backbones;
 using Microsoft.ML.Peft.Backbones.Bert;
 using Microsoft.ML.Peft.Backbones.Roberta;
+using Microsoft.ML.Peft.Backbones.Text;
 using Microsoft.ML.Peft.Formats.SafeTensors;
 using Microsoft.ML.Peft.Tests.Infrastructure;
 using TorchSharp;
@@ -180,7 +181,7 @@ public sealed class BertForMaskedLMTests : IDisposable
         string withoutHead = WriteFolder("without-head", includeHead: false, out _);
         using var scope = NewDisposeScope();
 
-        var backbone = PretrainedModel.FromDirectory(withHead);
+        var backbone = PretrainedModel.FromDirectory(withHead).AsText("test");
         using var encoder = backbone.CreateEncoder();
         var model = backbone.Architecture.CreateMaskedLanguageModel(encoder);
         Assert.True(backbone.TryLoadMaskedLanguageModelHead(model));
@@ -191,7 +192,7 @@ public sealed class BertForMaskedLMTests : IDisposable
 
         model.Head.Dispose();
 
-        var bare = PretrainedModel.FromDirectory(withoutHead);
+        var bare = PretrainedModel.FromDirectory(withoutHead).AsText("test");
         using var bareEncoder = bare.CreateEncoder();
         var fresh = bare.Architecture.CreateMaskedLanguageModel(bareEncoder);
         Assert.False(bare.TryLoadMaskedLanguageModelHead(fresh));
@@ -205,7 +206,7 @@ public sealed class BertForMaskedLMTests : IDisposable
     {
         string folder = WriteFolder("partial", includeHead: true, out var source, drop: "cls.predictions.bias");
         ModelState.Dispose(source);
-        var backbone = PretrainedModel.FromDirectory(folder);
+        var backbone = PretrainedModel.FromDirectory(folder).AsText("test");
         using var encoder = backbone.CreateEncoder();
         var model = backbone.Architecture.CreateMaskedLanguageModel(encoder);
 
@@ -240,7 +241,7 @@ public sealed class BertForMaskedLMTests : IDisposable
     private string WriteFolder(string name, bool includeHead, out Dictionary<string, Tensor> state, string? drop = null)
     {
         string folder = TinyBertFolder.Write(Path.Combine(_directory, name));
-        var backbone = PretrainedModel.FromDirectory(folder);
+        var backbone = PretrainedModel.FromDirectory(folder).AsText("test");
         using var scope = NewDisposeScope();
         manual_seed(5);
         using var encoder = backbone.CreateEncoder();

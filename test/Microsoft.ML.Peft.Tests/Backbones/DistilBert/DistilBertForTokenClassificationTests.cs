@@ -2,6 +2,7 @@
 
 using Microsoft.ML.Peft.Backbones;
 using Microsoft.ML.Peft.Backbones.DistilBert;
+using Microsoft.ML.Peft.Backbones.Text;
 using Microsoft.ML.Peft.Formats.SafeTensors;
 using Microsoft.ML.Peft.Tests.Infrastructure;
 using static TorchSharp.torch;

@@ -3,6 +3,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.ML.Peft.Backbones;
 using Microsoft.ML.Peft.Backbones.DistilBert;
+using Microsoft.ML.Peft.Backbones.Text;
 using Microsoft.ML.Peft.Tests.Infrastructure;
 using static TorchSharp.torch;
 

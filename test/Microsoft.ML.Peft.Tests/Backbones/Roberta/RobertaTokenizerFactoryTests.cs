@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.ML.Peft.Backbones;
 using Microsoft.ML.Peft.Backbones.Roberta;
+using Microsoft.ML.Peft.Backbones.Text;
 
 namespace Microsoft.ML.Peft.Tests.Backbones.Roberta;
 

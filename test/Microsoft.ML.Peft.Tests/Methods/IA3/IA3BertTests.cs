@@ -4,6 +4,7 @@ using Microsoft.ML.Peft.Backbones;
 using Microsoft.ML.Peft.Backbones.Bert;
 using Microsoft.ML.Peft.Backbones.DistilBert;
 using Microsoft.ML.Peft.Backbones.Roberta;
+using Microsoft.ML.Peft.Backbones.Text;
 using Microsoft.ML.Peft.Methods;
 using static TorchSharp.torch;
 

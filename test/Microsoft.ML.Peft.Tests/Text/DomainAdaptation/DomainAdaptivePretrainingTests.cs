@@ -2,6 +2,7 @@
 
 using Microsoft.ML.Peft.Backbones;
 using Microsoft.ML.Peft.Backbones.Bert;
+using Microsoft.ML.Peft.Backbones.Text;
 using Microsoft.ML.Peft.Tests.Infrastructure;
 using Microsoft.ML.Peft.Text.DomainAdaptation;
 using Microsoft.ML.Peft.Training;
@@ -15,11 +16,11 @@ public sealed class DomainAdaptivePretrainingTests : IDisposable
 {
     private static readonly string[] s_qkv = { "query", "key", "value" };
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "peft-dapt-" + Guid.NewGuid().ToString("N"));
-    private readonly PretrainedModel _backbone;
+    private readonly TextBackbone _backbone;
 
     public DomainAdaptivePretrainingTests()
     {
-        _backbone = PretrainedModel.FromDirectory(TinyBertFolder.Write(Path.Combine(_directory, "tiny-bert")));
+        _backbone = PretrainedModel.FromDirectory(TinyBertFolder.Write(Path.Combine(_directory, "tiny-bert"))).AsText("test");
     }
 
     public void Dispose()
@@ -170,7 +171,7 @@ public sealed class DomainAdaptivePretrainingTests : IDisposable
     [SharedFixtureFact("all-MiniLM-L6-v2")]
     public void Run_MiniLmOnNcbiDiseaseSentences_BuildsTheMaskedLanguageModelAndTakesAStep()
     {
-        var backbone = PretrainedModel.FromDirectory(SharedFixtures.Path("all-MiniLM-L6-v2"));
+        var backbone = PretrainedModel.FromDirectory(SharedFixtures.Path("all-MiniLM-L6-v2")).AsText("test");
         using var encoder = backbone.CreateEncoder();
         var sentences = NcbiSentences(SharedFixtures.Path("datasets", "ncbi-disease-iob", "train.tsv"), 8);
         Assert.Equal(30522, backbone.CreateTokenizer().VocabularySize);

@@ -1,6 +1,7 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
 using Microsoft.ML.Peft.Backbones.Roberta;
+using Microsoft.ML.Peft.Backbones.Text;
 using Microsoft.ML.Peft.Tests.Backbones.Roberta;
 using Microsoft.ML.Peft.Tests.Infrastructure;
 using Microsoft.ML.Peft.Text.NamedEntityRecognition;
@@ -109,7 +110,7 @@ public sealed class WindowedSentenceTests
     public void Encode_NcbiDiseaseSentenceWithMiniLm_PutsEachLabelOnItsWordsFirstWordPiece()
     {
         var (words, tags) = FirstSentence(SharedFixtures.Path(NcbiTrain.Split('/')));
-        var tokenizer = PretrainedModel.FromDirectory(SharedFixtures.Path(MiniLm)).CreateTokenizer();
+        var tokenizer = PretrainedModel.FromDirectory(SharedFixtures.Path(MiniLm)).AsText("test").CreateTokenizer();
         var tagNames = tags.Distinct().Order(StringComparer.Ordinal).ToList();
 
         var sentence = WindowedSentence.Encode(tokenizer, words);

@@ -2,14 +2,14 @@
 
 using Microsoft.ML.Tokenizers;
 
-namespace Microsoft.ML.Peft.Backbones;
+namespace Microsoft.ML.Peft.Backbones.Text;
 
 /// <summary>
 /// Turns one text or a text pair into model inputs: sub-word ids from a Microsoft.ML.Tokenizers tokenizer, the
 /// architecture's special tokens, token type ids, and truncation to <see cref="MaxLength"/> with Hugging Face's
 /// <c>longest_first</c> rule (one token at a time from the longer text), reported rather than silent.
 /// </summary>
-internal sealed class TextTokenizer
+internal sealed class TextTokenizer : IBackbonePreprocessor
 {
     private readonly Func<string, IReadOnlyList<int>> _encode;
     private readonly Func<string, IReadOnlyList<int>> _encodeWord;
@@ -43,6 +43,8 @@ internal sealed class TextTokenizer
     internal int MaxLength { get; }
 
     internal IReadOnlyDictionary<string, byte[]> Files { get; }
+
+    IReadOnlyDictionary<string, byte[]> IBackbonePreprocessor.Files => Files;
 
     /// <summary>
     /// Number of token ids the tokenizer knows (Hugging Face's <c>len(tokenizer)</c>), from which masked language modeling

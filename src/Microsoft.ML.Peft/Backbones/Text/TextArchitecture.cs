@@ -2,19 +2,20 @@
 
 using System.Text.Json.Nodes;
 
-namespace Microsoft.ML.Peft.Backbones;
+namespace Microsoft.ML.Peft.Backbones.Text;
 
 /// <summary>
-/// One family of pretrained text encoders (a Hugging Face <c>model_type</c>): how to build its encoder from <c>config.json</c>,
-/// its tokenizer from the model folder, its task heads with Hugging Face's names, and the module names PEFT targets by default.
+/// One family of pretrained text encoders (a Hugging Face <c>model_type</c>): on top of what every backbone describes, its
+/// tokenizer from the model folder, its task heads with Hugging Face's names, and the module names PEFT targets by default.
 /// </summary>
-internal abstract class TextArchitecture
+internal abstract class TextArchitecture : BackboneArchitecture
 {
-    /// <summary>The <c>model_type</c> of <c>config.json</c>, e.g. <c>bert</c>.</summary>
-    internal abstract string ModelType { get; }
+    /// <summary>The modality of every text architecture, which text estimators require.</summary>
+    internal const string TextModality = "text";
 
-    /// <summary>Prefixes the encoder's keys may carry in a task checkpoint (e.g. <c>bert.</c>).</summary>
-    internal abstract IReadOnlyList<string> CheckpointPrefixes { get; }
+    internal sealed override string Modality => TextModality;
+
+    internal sealed override string PreprocessorName => "tokenizer";
 
     /// <summary>
     /// Default LoRA targets, as PEFT's <c>TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING</c> for this model type,
@@ -41,19 +42,17 @@ internal abstract class TextArchitecture
     /// <summary>Hugging Face's class name of the token classifier, written into exported configurations.</summary>
     internal abstract string TokenClassifierClassName { get; }
 
-    /// <summary>Files of a model folder the tokenizer needs; a folder missing one is refused by name.</summary>
-    internal abstract IReadOnlyList<string> RequiredTokenizerFiles { get; }
-
-    /// <summary>Files of a model folder the tokenizer reads when present (e.g. <c>tokenizer_config.json</c>).</summary>
-    internal abstract IReadOnlyList<string> OptionalTokenizerFiles { get; }
-
-    /// <summary>Reads the shape of the encoder from <c>config.json</c>, validating every field it needs.</summary>
+    /// <summary>Builds a text encoder with freshly initialised weights from <c>config.json</c>.</summary>
     /// <exception cref="InvalidDataException">The configuration is malformed or unsupported; <paramref name="source"/> is named.</exception>
-    internal abstract EncoderShape ReadShape(JsonObject config, string source);
+    internal abstract override TextEncoder CreateEncoder(JsonObject config, string source);
 
-    /// <summary>Builds an encoder with freshly initialised weights from <c>config.json</c>.</summary>
-    /// <exception cref="InvalidDataException">The configuration is malformed or unsupported; <paramref name="source"/> is named.</exception>
-    internal abstract TextEncoder CreateEncoder(JsonObject config, string source);
+    /// <summary>The shape's limit, lowered to <c>model_max_length</c> of <c>tokenizer_config.json</c> when that is set.</summary>
+    internal override int ReadMaxSequenceLength(EncoderShape shape, IReadOnlyDictionary<string, byte[]> preprocessorFiles) =>
+        Math.Min(shape.MaxSequenceLength, ReadTokenizerMaxLength(preprocessorFiles) ?? int.MaxValue);
+
+    /// <summary>The tokenizer, truncating to the model's <see cref="PretrainedModel.MaxSequenceLength"/>.</summary>
+    internal sealed override IBackbonePreprocessor CreatePreprocessor(PretrainedModel model) =>
+        CreateTokenizer(model.PreprocessorFiles, model.MaxSequenceLength);
 
     /// <summary>Builds the tokenizer from files (name to bytes) of a model folder.</summary>
     /// <exception cref="InvalidDataException">A file is malformed.</exception>
@@ -70,11 +69,31 @@ internal abstract class TextArchitecture
 
     /// <summary>
     /// Wraps <paramref name="encoder"/> (not owned) with a new masked-language-modeling head, initialised as Hugging Face initialises
-    /// one; <see cref="PretrainedModel.TryLoadMaskedLanguageModelHead"/> then loads the checkpoint's head when it has one.
+    /// one; <see cref="TextBackbone.TryLoadMaskedLanguageModelHead"/> then loads the checkpoint's head when it has one.
     /// </summary>
     /// <exception cref="NotSupportedException">The architecture has no masked-language-modeling head here yet.</exception>
     internal virtual MaskedLanguageModel CreateMaskedLanguageModel(TextEncoder encoder) =>
         throw new NotSupportedException(
             $"Masked language modeling (domain-adaptive pre-training) is implemented for model_type \"bert\" only, not \"{ModelType}\". "
             + "Use a BERT-family checkpoint (BERT, PubMedBERT, BioBERT, MiniLM), or skip domain-adaptive pre-training for this model.");
+
+    /// <summary><c>model_max_length</c> of <c>tokenizer_config.json</c>, ignoring Hugging Face's "no limit" sentinel (about 1e30).</summary>
+    private static int? ReadTokenizerMaxLength(IReadOnlyDictionary<string, byte[]> files)
+    {
+        if (!files.TryGetValue(WordPieceTokenizerFactory.TokenizerConfigFileName, out var bytes))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonNode.Parse(bytes)?["model_max_length"] is JsonValue value && value.TryGetValue(out double length) && length is > 0 and < int.MaxValue
+                ? (int)length
+                : null;
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            throw new InvalidDataException($"{WordPieceTokenizerFactory.TokenizerConfigFileName}: {ex.Message}", ex);
+        }
+    }
 }

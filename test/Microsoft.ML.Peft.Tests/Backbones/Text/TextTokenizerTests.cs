@@ -2,9 +2,10 @@
 
 using System.Text;
 using Microsoft.ML.Peft.Backbones;
+using Microsoft.ML.Peft.Backbones.Text;
 using Microsoft.ML.Peft.Tests.Infrastructure;
 
-namespace Microsoft.ML.Peft.Tests.Backbones;
+namespace Microsoft.ML.Peft.Tests.Backbones.Text;
 
 /// <summary>Special-token layout, token types and truncation of <see cref="TextTokenizer"/>, over a real WordPiece tokenizer with a tiny vocabulary.</summary>
 public sealed class TextTokenizerTests

@@ -3,7 +3,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Peft.Backbones;
+namespace Microsoft.ML.Peft.Backbones.Text;
 
 /// <summary>The attention masks of Hugging Face's encoders, built from a 1/0 (batch, time) mask.</summary>
 internal static class AttentionMask

@@ -2,7 +2,7 @@
 
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Peft.Backbones;
+namespace Microsoft.ML.Peft.Backbones.Text;
 
 /// <summary>
 /// A pretrained transformer encoder: token ids, token type ids and a 1/0 attention mask, all (batch, time),

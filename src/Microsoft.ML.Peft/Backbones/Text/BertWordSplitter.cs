@@ -3,7 +3,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Microsoft.ML.Peft.Backbones;
+namespace Microsoft.ML.Peft.Backbones.Text;
 
 /// <summary>
 /// Splits a raw text into the words BERT's <c>BasicTokenizer</c> makes (Hugging Face's <c>tokenization_bert.py</c>): runs

@@ -3,7 +3,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Peft.Backbones;
+namespace Microsoft.ML.Peft.Backbones.Text;
 
 /// <summary>
 /// An encoder with a masked-language-modeling head, laid out and named as the architecture's Hugging Face

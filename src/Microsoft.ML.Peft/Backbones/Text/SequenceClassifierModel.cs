@@ -4,7 +4,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Peft.Backbones;
+namespace Microsoft.ML.Peft.Backbones.Text;
 
 /// <summary>
 /// An encoder with a sequence-classification head, laid out and named as the architecture's Hugging Face

@@ -1,9 +1,10 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
 using Microsoft.ML.Peft.Backbones;
+using Microsoft.ML.Peft.Backbones.Text;
 using Microsoft.ML.Peft.Tests.Infrastructure;
 
-namespace Microsoft.ML.Peft.Tests.Backbones;
+namespace Microsoft.ML.Peft.Tests.Backbones.Text;
 
 /// <summary>
 /// BERT's basic word splitting with offsets into the original string; every expectation is what Hugging Face's
@@ -56,7 +57,7 @@ public sealed class BertWordSplitterTests
         string directory = Path.Combine(Path.GetTempPath(), "peft-split-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var tokenizer = PretrainedModel.FromDirectory(TinyBertFolder.Write(directory)).CreateTokenizer();
+            var tokenizer = PretrainedModel.FromDirectory(TinyBertFolder.Write(directory)).AsText("test").CreateTokenizer();
             // No tab or line feed: Microsoft.ML.Tokenizers' normaliser deletes them and joins the words around them, where
             // BERT's basic tokenizer (and the splitter, see the cases above) separates them.
             const string text = "The  MOVIE, was very  Good!! (really) not-boring";

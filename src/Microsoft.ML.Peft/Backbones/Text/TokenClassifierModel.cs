@@ -2,7 +2,7 @@
 
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Peft.Backbones;
+namespace Microsoft.ML.Peft.Backbones.Text;
 
 /// <summary>
 /// An encoder with a token-classification head, laid out and named as the architecture's Hugging Face

@@ -1,6 +1,6 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
-namespace Microsoft.ML.Peft.Backbones;
+namespace Microsoft.ML.Peft.Backbones.Text;
 
 /// <summary>A word of a raw text: <paramref name="Length"/> UTF-16 characters from <paramref name="Start"/> in the original string.</summary>
 internal readonly record struct WordSpan(int Start, int Length)

@@ -1,6 +1,6 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
-namespace Microsoft.ML.Peft.Backbones;
+namespace Microsoft.ML.Peft.Backbones.Text;
 
 /// <summary>
 /// Where an architecture puts its special tokens around one text or a pair, as Hugging Face's tokenizers do:

@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 using Microsoft.ML.Peft.Formats;
 using Microsoft.ML.Tokenizers;
 
-namespace Microsoft.ML.Peft.Backbones;
+namespace Microsoft.ML.Peft.Backbones.Text;
 
 /// <summary>Creates Microsoft.ML.Tokenizers' WordPiece <see cref="BertTokenizer"/> from a Hugging Face model folder's files.</summary>
 internal static class WordPieceTokenizerFactory
