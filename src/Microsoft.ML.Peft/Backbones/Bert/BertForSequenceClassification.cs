@@ -11,7 +11,7 @@ namespace Microsoft.ML.Peft.Backbones.Bert;
 /// <summary>
 /// Hugging Face's <c>BertForSequenceClassification</c>: <c>bert</c> (encoder and pooler), dropout, and a linear <c>classifier</c>
 /// over the pooled [CLS] state. Names match, so <c>base_model.model.bert.encoder.layer.0.attention.self.query.lora_A.weight</c>
-/// and <c>classifier</c> under <c>modules_to_save</c> come out of <see cref="PeftModel.SaveAdapter"/> as Python PEFT writes them.
+/// and <c>classifier</c> under <c>modules_to_save</c> come out of <c>PeftModel.SaveAdapter</c> as Python PEFT writes them.
 /// </summary>
 internal sealed class BertForSequenceClassification : SequenceClassifierModel
 {

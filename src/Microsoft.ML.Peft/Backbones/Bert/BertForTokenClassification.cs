@@ -12,7 +12,7 @@ namespace Microsoft.ML.Peft.Backbones.Bert;
 /// Hugging Face's <c>BertForTokenClassification</c>: <c>bert</c> without its pooler (<c>add_pooling_layer=False</c>), dropout
 /// (<c>classifier_dropout</c>, else <c>hidden_dropout_prob</c>) and a linear <c>classifier</c> over every token's last hidden
 /// state. Names match, so <c>base_model.model.bert.encoder.layer.0.attention.self.query.lora_A.weight</c> and
-/// <c>base_model.model.classifier.weight</c> come out of <see cref="PeftModel.SaveAdapter"/> as Python PEFT writes them.
+/// <c>base_model.model.classifier.weight</c> come out of <c>PeftModel.SaveAdapter</c> as Python PEFT writes them.
 /// </summary>
 internal sealed class BertForTokenClassification : TokenClassifierModel
 {

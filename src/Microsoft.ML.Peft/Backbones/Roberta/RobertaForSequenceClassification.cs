@@ -9,7 +9,7 @@ namespace Microsoft.ML.Peft.Backbones.Roberta;
 
 /// <summary>
 /// Hugging Face's <c>RobertaForSequenceClassification</c>: <c>roberta</c> (no pooler) and <c>classifier</c>
-/// (<see cref="RobertaClassificationHead"/>). Names match, so an adapter saved from a <see cref="PeftModel"/> over it carries
+/// (<see cref="RobertaClassificationHead"/>). Names match, so an adapter saved from a <c>PeftModel</c> over it carries
 /// <c>base_model.model.roberta.encoder.layer.0.attention.self.query.lora_A.weight</c> and
 /// <c>base_model.model.classifier.dense.weight</c>/<c>out_proj</c> as Python PEFT writes them.
 /// </summary>

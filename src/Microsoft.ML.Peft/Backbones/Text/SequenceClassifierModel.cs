@@ -9,7 +9,7 @@ namespace Microsoft.ML.Peft.Backbones.Text;
 /// <summary>
 /// An encoder with a sequence-classification head, laid out and named as the architecture's Hugging Face
 /// <c>XxxForSequenceClassification</c> (encoder under <c>bert.</c>/<c>roberta.</c>/<c>distilbert.</c>, head beside it), so an
-/// adapter saved from a <see cref="PeftModel"/> over it carries the key names Python PEFT expects.
+/// adapter saved from a <c>PeftModel</c> over it carries the key names Python PEFT expects.
 /// Input: token ids, token type ids, attention mask (batch, time); output: logits (batch, labels).
 /// </summary>
 internal abstract class SequenceClassifierModel : nn.Module<Tensor, Tensor, Tensor, Tensor>

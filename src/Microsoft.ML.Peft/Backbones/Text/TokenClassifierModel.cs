@@ -7,7 +7,7 @@ namespace Microsoft.ML.Peft.Backbones.Text;
 /// <summary>
 /// An encoder with a token-classification head, laid out and named as the architecture's Hugging Face
 /// <c>XxxForTokenClassification</c> (encoder under <c>bert.</c>/<c>roberta.</c>/<c>distilbert.</c>, a linear <c>classifier</c>
-/// beside it), so an adapter saved from a <see cref="PeftModel"/> over it carries the key names Python PEFT expects.
+/// beside it), so an adapter saved from a <c>PeftModel</c> over it carries the key names Python PEFT expects.
 /// Input: token ids, token type ids, attention mask (batch, time); output: logits (batch, time, labels), one row per token,
 /// padding included (the caller ignores those rows).
 /// </summary>
