@@ -1,5 +1,6 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
+using Microsoft.ML.Peft.Adapters;
 using Microsoft.ML.Peft.Tests.Infrastructure;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -314,7 +315,7 @@ public sealed class PeftModelTests : IDisposable
         var expected = model.call(x);
         peft.SaveAdapter(_directory, convertToOriginalBase: true);
 
-        var saved = (LoraConfig)Microsoft.ML.Peft.Formats.AdapterConfigJson.Read(Path.Combine(_directory, PeftModel.AdapterConfigFileName));
+        var saved = (LoraConfig)AdapterConfigJson.Read(Path.Combine(_directory, PeftModel.AdapterConfigFileName));
         Assert.Equal(LoraInitialization.Default, saved.Initialization);
         Assert.Equal(8, saved.Rank);
         Assert.Equal(4, saved.RankPattern["lin1"]);

@@ -2,10 +2,10 @@
 
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.ML.Peft.Backbones;
+using Microsoft.ML.Peft.Adapters;
 using Microsoft.ML.Peft.Backbones.Text;
+using Microsoft.ML.Peft.Backbones;
 using Microsoft.ML.Peft.Formats;
-using Microsoft.ML.Peft.Tuning;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

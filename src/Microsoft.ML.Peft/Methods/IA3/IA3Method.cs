@@ -3,10 +3,10 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Microsoft.ML.Peft.Backbones;
+using Microsoft.ML.Peft.Adapters;
 using Microsoft.ML.Peft.Backbones.Text;
+using Microsoft.ML.Peft.Backbones;
 using Microsoft.ML.Peft.Formats;
-using Microsoft.ML.Peft.Tuning;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

@@ -1,8 +1,8 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
-using Microsoft.ML.Peft.Backbones;
+using Microsoft.ML.Peft.Adapters;
 using Microsoft.ML.Peft.Backbones.Text;
-using Microsoft.ML.Peft.Tuning;
+using Microsoft.ML.Peft.Backbones;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

@@ -1,9 +1,9 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
 using System.Text.Json.Nodes;
+using Microsoft.ML.Peft.Adapters;
 using Microsoft.ML.Peft.Formats;
 using Microsoft.ML.Peft.Methods.Lora;
-using Microsoft.ML.Peft.Tuning;
 using TorchSharp;
 using static TorchSharp.torch;
 using TorchSharp.Modules;

@@ -2,9 +2,9 @@
 
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.ML.Peft.Adapters;
 using Microsoft.ML.Peft.Formats;
 using Microsoft.ML.Peft.Methods.Lora;
-using Microsoft.ML.Peft.Tuning;
 using TorchSharp;
 using static TorchSharp.torch;
 using TorchSharp.Modules;

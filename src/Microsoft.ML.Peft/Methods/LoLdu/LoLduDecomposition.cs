@@ -41,10 +41,10 @@ internal sealed record LoLduDecomposition(Tensor Permutation, Tensor Lower, Tens
 
     /// <summary>Moves every tensor to <paramref name="device"/>, detached from dispose scopes.</summary>
     internal LoLduDecomposition MoveTo(Device device) => new(
-        Tuning.StoredTensors.MoveTo(Permutation, device),
-        Tuning.StoredTensors.MoveTo(Lower, device),
-        Tuning.StoredTensors.MoveTo(Pivots, device),
-        Tuning.StoredTensors.MoveTo(Upper, device));
+        Adapters.StoredTensors.MoveTo(Permutation, device),
+        Adapters.StoredTensors.MoveTo(Lower, device),
+        Adapters.StoredTensors.MoveTo(Pivots, device),
+        Adapters.StoredTensors.MoveTo(Upper, device));
 
     /// <summary>Keeps the tensors alive past the dispose scope they were made in.</summary>
     internal LoLduDecomposition Detached()

@@ -37,7 +37,7 @@ internal sealed class PlainLoraLinearVariant : ILoraLinearVariant
     public void Unmerge(LoraLinear layer, string adapter, Tensor weight, Tensor? bias, Tensor? unmergeState)
     {
         var settings = layer.Settings(adapter);
-        var type = Tuning.TunerLayer.ComputeType(weight.dtype);
+        var type = Adapters.TunerLayer.ComputeType(weight.dtype);
         weight.copy_(weight.to(type) - Delta(layer, adapter, type));
         if (settings.UseLoraBias)
         {
@@ -100,7 +100,7 @@ internal sealed class DoraLinearVariant : ILoraLinearVariant
             throw new InvalidOperationException($"The DoRA weight norm of adapter '{adapter}' on '{layer.ModulePath}' was not kept; cannot unmerge.");
         }
 
-        var type = Tuning.TunerLayer.ComputeType(weight.dtype);
+        var type = Adapters.TunerLayer.ComputeType(weight.dtype);
         var factor = (layer.Magnitude(adapter).to(type) / unmergeState.to(type)).view(-1, 1);
         weight.copy_(weight.to(type) / factor - PlainLoraLinearVariant.Delta(layer, adapter, type));
     }

@@ -1,10 +1,10 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
 using System.Text.Json.Nodes;
-using Microsoft.ML.Peft.Backbones;
+using Microsoft.ML.Peft.Adapters;
 using Microsoft.ML.Peft.Backbones.Text;
+using Microsoft.ML.Peft.Backbones;
 using Microsoft.ML.Peft.Formats;
-using Microsoft.ML.Peft.Methods;
 using Microsoft.ML.Peft.Methods.Bottleneck;
 
 namespace Microsoft.ML.Peft.Tests.Methods.Bottleneck;

@@ -1,11 +1,11 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
-using Microsoft.ML.Peft.Backbones;
+using Microsoft.ML.Peft.Adapters;
 using Microsoft.ML.Peft.Backbones.Bert;
 using Microsoft.ML.Peft.Backbones.DistilBert;
 using Microsoft.ML.Peft.Backbones.Roberta;
 using Microsoft.ML.Peft.Backbones.Text;
-using Microsoft.ML.Peft.Methods;
+using Microsoft.ML.Peft.Backbones;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Peft.Tests.Methods.IA3;

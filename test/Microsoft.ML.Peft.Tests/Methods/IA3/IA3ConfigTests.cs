@@ -1,6 +1,7 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
 using System.Text.Json.Nodes;
+using Microsoft.ML.Peft.Adapters;
 using Microsoft.ML.Peft.Formats;
 
 namespace Microsoft.ML.Peft.Tests.Methods.IA3;

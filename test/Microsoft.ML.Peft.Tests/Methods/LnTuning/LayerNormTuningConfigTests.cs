@@ -1,13 +1,13 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
 using System.Text.Json.Nodes;
-using Microsoft.ML.Peft.Backbones;
+using Microsoft.ML.Peft.Adapters;
 using Microsoft.ML.Peft.Backbones.Bert;
 using Microsoft.ML.Peft.Backbones.DistilBert;
 using Microsoft.ML.Peft.Backbones.Roberta;
 using Microsoft.ML.Peft.Backbones.Text;
+using Microsoft.ML.Peft.Backbones;
 using Microsoft.ML.Peft.Formats;
-using Microsoft.ML.Peft.Methods;
 using Microsoft.ML.Peft.Tests.Infrastructure;
 using static TorchSharp.torch;
 

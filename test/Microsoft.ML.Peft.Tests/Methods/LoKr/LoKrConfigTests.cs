@@ -1,8 +1,9 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
 using System.Text.Json.Nodes;
-using Microsoft.ML.Peft.Formats;
+using Microsoft.ML.Peft.Adapters;
 using Microsoft.ML.Peft.Formats.SafeTensors;
+using Microsoft.ML.Peft.Formats;
 using Microsoft.ML.Peft.Tests.Infrastructure;
 using static TorchSharp.torch;
 

@@ -2,6 +2,7 @@
 
 using System.Reflection;
 using System.Text.Json.Nodes;
+using Microsoft.ML.Peft.Adapters;
 using Microsoft.ML.Peft.Formats;
 
 namespace Microsoft.ML.Peft.Tests.Methods.Vera;

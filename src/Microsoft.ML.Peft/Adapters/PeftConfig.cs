@@ -125,7 +125,7 @@ public abstract class PeftConfig
     public IReadOnlyDictionary<string, JsonNode?> AdditionalProperties =>
         SourceDocument is null
             ? new Dictionary<string, JsonNode?>()
-            : SourceDocument.Where(p => !Formats.AdapterConfigJson.IsKnownField(this, p.Key))
+            : SourceDocument.Where(p => !Adapters.AdapterConfigJson.IsKnownField(this, p.Key))
                 .ToDictionary(p => p.Key, p => p.Value?.DeepClone());
 
     /// <summary>Gets a value indicating whether the configuration has been captured and can no longer change.</summary>

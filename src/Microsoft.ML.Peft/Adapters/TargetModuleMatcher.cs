@@ -5,7 +5,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using TorchSharp.Modules;
 
-namespace Microsoft.ML.Peft.Tuning;
+namespace Microsoft.ML.Peft.Adapters;
 
 /// <summary>
 /// PEFT's module matching (<c>check_target_module_exists</c>, <c>_set_trainable</c>, all-linear expansion), rule for rule.

@@ -3,9 +3,9 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.ML.Peft.Methods;
+using Microsoft.ML.Peft.Formats;
 
-namespace Microsoft.ML.Peft.Formats;
+namespace Microsoft.ML.Peft.Adapters;
 
 /// <summary>
 /// Reads and writes PEFT's <c>adapter_config.json</c>. The shared fields are defined here, each method's own

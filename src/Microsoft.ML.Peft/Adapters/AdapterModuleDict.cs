@@ -2,7 +2,7 @@
 
 using TorchSharp;
 
-namespace Microsoft.ML.Peft.Tuning;
+namespace Microsoft.ML.Peft.Adapters;
 
 /// <summary>
 /// Adapter-name → module container whose entries are registered as children the moment they are added, so

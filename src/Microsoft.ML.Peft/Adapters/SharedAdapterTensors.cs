@@ -2,7 +2,7 @@
 
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Peft.Tuning;
+namespace Microsoft.ML.Peft.Adapters;
 
 /// <summary>
 /// Frozen tensors that one adapter shares across all of its layers, held once per model rather than once per layer

@@ -1,11 +1,10 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
-using Microsoft.ML.Peft.Methods;
+using Microsoft.ML.Peft.Adapters;
 using Microsoft.ML.Peft.Methods.Lora;
-using Microsoft.ML.Peft.Tuning;
 using TorchSharp;
 
-namespace Microsoft.ML.Peft.Tests.Methods;
+namespace Microsoft.ML.Peft.Tests.Adapters;
 
 public sealed class PeftMethodRegistryTests
 {

@@ -3,7 +3,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Peft.Tuning;
+namespace Microsoft.ML.Peft.Adapters;
 
 /// <summary>Mixed-adapter batches: each row of the target's input names its own adapter (PEFT's <c>adapter_names</c>).</summary>
 internal abstract partial class TunerLayer

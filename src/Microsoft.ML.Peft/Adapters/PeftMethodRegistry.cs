@@ -13,7 +13,7 @@ using Microsoft.ML.Peft.Methods.RandLora;
 using Microsoft.ML.Peft.Methods.SingularValueTuning;
 using Microsoft.ML.Peft.Methods.Vera;
 
-namespace Microsoft.ML.Peft.Methods;
+namespace Microsoft.ML.Peft.Adapters;
 
 /// <summary>
 /// Every PEFT method this library implements, registered explicitly in one place (no reflection scanning).

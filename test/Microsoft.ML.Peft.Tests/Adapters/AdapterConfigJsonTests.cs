@@ -2,10 +2,11 @@
 
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.ML.Peft.Adapters;
 using Microsoft.ML.Peft.Formats;
 using Microsoft.ML.Peft.Tests.Infrastructure;
 
-namespace Microsoft.ML.Peft.Tests.Formats;
+namespace Microsoft.ML.Peft.Tests.Adapters;
 
 public sealed class AdapterConfigJsonTests : IDisposable
 {

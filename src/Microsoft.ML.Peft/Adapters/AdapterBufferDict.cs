@@ -3,7 +3,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Peft.Tuning;
+namespace Microsoft.ML.Peft.Adapters;
 
 /// <summary>
 /// Adapter-name → buffer container, for tensors that define an adapter without training (PaCA's column indices).

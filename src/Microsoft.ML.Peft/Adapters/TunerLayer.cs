@@ -4,7 +4,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Peft.Tuning;
+namespace Microsoft.ML.Peft.Adapters;
 
 /// <summary>A merge computed but not yet written: the new base weight (and bias) plus what unmerge will need.</summary>
 internal sealed class MergePlan : IDisposable

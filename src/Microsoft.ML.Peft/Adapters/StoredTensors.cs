@@ -2,7 +2,7 @@
 
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Peft.Tuning;
+namespace Microsoft.ML.Peft.Adapters;
 
 /// <summary>Device moves of long-lived tensors that are not module parameters (cached norms, stored copies).</summary>
 internal static class StoredTensors

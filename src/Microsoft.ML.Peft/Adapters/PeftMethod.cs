@@ -1,11 +1,10 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
 using System.Text.Json.Nodes;
-using Microsoft.ML.Peft.Tuning;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Peft.Methods;
+namespace Microsoft.ML.Peft.Adapters;
 
 /// <summary>
 /// One PEFT method: its names, its configuration's JSON fields, which modules it can adapt, and how it
@@ -29,7 +28,7 @@ internal abstract class PeftMethod
 
     internal abstract PeftConfig CreateConfig();
 
-    /// <summary>The method's own <c>adapter_config.json</c> fields (the shared ones are handled by <see cref="Formats.AdapterConfigJson"/>).</summary>
+    /// <summary>The method's own <c>adapter_config.json</c> fields (the shared ones are handled by <see cref="AdapterConfigJson"/>).</summary>
     internal abstract IReadOnlyList<ConfigJsonField> JsonFields { get; }
 
     /// <summary>

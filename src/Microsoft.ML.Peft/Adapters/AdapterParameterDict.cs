@@ -3,7 +3,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 
-namespace Microsoft.ML.Peft.Tuning;
+namespace Microsoft.ML.Peft.Adapters;
 
 /// <summary>
 /// Adapter-name → parameter container. Parameters are looked up by name on every access because

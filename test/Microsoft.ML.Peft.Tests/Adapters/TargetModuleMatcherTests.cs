@@ -1,11 +1,11 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
+using Microsoft.ML.Peft.Adapters;
 using Microsoft.ML.Peft.Methods.Lora;
-using Microsoft.ML.Peft.Tuning;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Peft.Tests.Tuning;
+namespace Microsoft.ML.Peft.Tests.Adapters;
 
 /// <summary>PEFT's matching rules (check_target_module_exists, _set_trainable, get_pattern_key) on BERT/RoBERTa names.</summary>
 public sealed class TargetModuleMatcherTests

@@ -2,7 +2,7 @@
 
 using System.Text.Json.Nodes;
 
-namespace Microsoft.ML.Peft.Methods;
+namespace Microsoft.ML.Peft.Adapters;
 
 /// <summary>One field of <c>adapter_config.json</c>: how to read it into a configuration and write it back.</summary>
 internal sealed class ConfigJsonField
