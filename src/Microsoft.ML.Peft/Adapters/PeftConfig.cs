@@ -9,7 +9,7 @@ namespace Microsoft.ML.Peft;
 /// descriptive fields that Hugging Face PEFT writes to <c>adapter_config.json</c>.
 /// </summary>
 /// <remarks>
-/// A configuration is mutable until a <see cref="PeftModel"/> or an estimator captures it; from then on it is
+/// A configuration is mutable until a <c>PeftModel</c> or an estimator captures it; from then on it is
 /// frozen and setters throw <see cref="InvalidOperationException"/>. Use <see cref="Clone"/> to get an editable copy.
 /// Fields read from an <c>adapter_config.json</c> that this library does not know are kept in
 /// <see cref="AdditionalProperties"/> and written back unchanged.

@@ -1,22 +1,12 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
-using Microsoft.ML.Peft.Methods.Bottleneck;
-using Microsoft.ML.Peft.Methods.DyLora;
-using Microsoft.ML.Peft.Methods.IA3;
-using Microsoft.ML.Peft.Methods.LnTuning;
-using Microsoft.ML.Peft.Methods.LoHa;
-using Microsoft.ML.Peft.Methods.LoKr;
-using Microsoft.ML.Peft.Methods.LoLdu;
-using Microsoft.ML.Peft.Methods.Lora;
-using Microsoft.ML.Peft.Methods.Paca;
-using Microsoft.ML.Peft.Methods.RandLora;
-using Microsoft.ML.Peft.Methods.SingularValueTuning;
-using Microsoft.ML.Peft.Methods.Vera;
+using Microsoft.ML.Peft.Extensibility;
 
 namespace Microsoft.ML.Peft.Adapters;
 
 /// <summary>
-/// Every PEFT method this library implements, registered explicitly in one place (no reflection scanning).
+/// The PEFT methods by <c>peft_type</c> and configuration type. The built-in methods are registered explicitly in one
+/// place, <c>Methods/BuiltInMethods.cs</c> (no reflection scanning); this class knows no method itself.
 /// </summary>
 internal static class PeftMethodRegistry
 {
@@ -28,39 +18,33 @@ internal static class PeftMethodRegistry
         "BONE", "SHIRA", "C3A", "ROAD", "WAVEFT", "DELORA", "OSF", "MISS", "GRALORA", "TRAINABLE_TOKENS",
     };
 
-    private static readonly Dictionary<string, PeftMethod> s_byPeftType = new(StringComparer.Ordinal);
-    private static readonly Dictionary<Type, PeftMethod> s_byConfigType = new();
+    private static readonly object s_lock = new();
 
-    static PeftMethodRegistry()
-    {
-        // One line per method.
-        Register(new LoraMethod());
-        Register(new LoKrMethod());
-        Register(new LoHaMethod());
-        Register(new VeraMethod());
-        Register(new RandLoraMethod());
-        Register(new IA3Method());
-        Register(new LayerNormTuningMethod());
-        Register(new SingularValueTuningMethod());
-        Register(new LoLduMethod());
-        Register(new DyLoraMethod());
-        Register(new PacaMethod());
-        Register(new BottleneckMethod());
-    }
+    // Replaced whole on each registration, so lookups need no lock while an extension assembly registers a method.
+    private static volatile Registrations s_registrations = new(
+        new Dictionary<string, PeftMethod>(StringComparer.Ordinal), new Dictionary<Type, PeftMethod>());
 
-    internal static IReadOnlyCollection<PeftMethod> Methods => s_byPeftType.Values;
+    internal static IReadOnlyCollection<PeftMethod> Methods => s_registrations.ByPeftType.Values;
 
     /// <summary>The method for a <c>peft_type</c>; the error distinguishes PEFT methods not implemented here from unknown names.</summary>
     /// <exception cref="NotSupportedException">The type is a PEFT method this library does not implement.</exception>
     /// <exception cref="ArgumentException">The type is not a PEFT method at all.</exception>
     internal static PeftMethod ForPeftType(string peftType)
     {
-        if (s_byPeftType.TryGetValue(peftType, out var method))
+        if (s_registrations.ByPeftType.TryGetValue(peftType, out var method))
         {
             return method;
         }
 
-        string supported = string.Join(", ", s_byPeftType.Keys.Order(StringComparer.Ordinal));
+        // An extension assembly may register further methods from its module initializer.
+        ExtensionAssemblies.EnsureLoaded();
+        var byPeftType = s_registrations.ByPeftType;
+        if (byPeftType.TryGetValue(peftType, out method))
+        {
+            return method;
+        }
+
+        string supported = string.Join(", ", byPeftType.Keys.Order(StringComparer.Ordinal));
         if (s_knownPeftTypes.Contains(peftType, StringComparer.Ordinal))
         {
             throw new NotSupportedException($"peft_type '{peftType}' is a Hugging Face PEFT method that Microsoft.ML.Peft does not implement; supported: {supported}.");
@@ -72,7 +56,7 @@ internal static class PeftMethodRegistry
     internal static PeftMethod ForConfig(PeftConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return s_byConfigType.TryGetValue(config.GetType(), out var method)
+        return s_registrations.ByConfigType.TryGetValue(config.GetType(), out var method)
             ? method
             : throw new ArgumentException($"{config.GetType().Name} is not a registered PEFT method configuration.", nameof(config));
     }
@@ -81,6 +65,16 @@ internal static class PeftMethodRegistry
     internal static void Register(PeftMethod method)
     {
         ArgumentNullException.ThrowIfNull(method);
+        lock (s_lock)
+        {
+            Add(method);
+        }
+    }
+
+    private static void Add(PeftMethod method)
+    {
+        var byPeftType = s_registrations.ByPeftType;
+        var byConfigType = s_registrations.ByConfigType;
         string name = method.Name;
         if (string.IsNullOrEmpty(name) || name != name.ToLowerInvariant() || name.EndsWith('_'))
         {
@@ -97,23 +91,26 @@ internal static class PeftMethodRegistry
             throw new ArgumentException($"Prefix '{method.Prefix}' of method '{name}' must end with '_' (e.g. 'lora_').", nameof(method));
         }
 
-        if (s_byPeftType.ContainsKey(method.PeftType) || s_byPeftType.Values.Any(m => m.Name == name))
+        if (byPeftType.ContainsKey(method.PeftType) || byPeftType.Values.Any(m => m.Name == name))
         {
             throw new InvalidOperationException($"A method named '{name}' or with peft_type '{method.PeftType}' is already registered; pick another name.");
         }
 
-        var clash = s_byPeftType.Values.FirstOrDefault(m => m.Prefix == method.Prefix);
+        var clash = byPeftType.Values.FirstOrDefault(m => m.Prefix == method.Prefix);
         if (clash is not null)
         {
             throw new InvalidOperationException($"Prefix '{method.Prefix}' of method '{name}' is already used by '{clash.Name}'; prefixes must be unique.");
         }
 
-        if (!typeof(PeftConfig).IsAssignableFrom(method.ConfigType) || s_byConfigType.ContainsKey(method.ConfigType))
+        if (!typeof(PeftConfig).IsAssignableFrom(method.ConfigType) || byConfigType.ContainsKey(method.ConfigType))
         {
             throw new InvalidOperationException($"Config type {method.ConfigType.Name} of method '{name}' must derive from {nameof(PeftConfig)} and belong to one method only.");
         }
 
-        s_byPeftType.Add(method.PeftType, method);
-        s_byConfigType.Add(method.ConfigType, method);
+        s_registrations = new Registrations(
+            new Dictionary<string, PeftMethod>(byPeftType, StringComparer.Ordinal) { [method.PeftType] = method },
+            new Dictionary<Type, PeftMethod>(byConfigType) { [method.ConfigType] = method });
     }
+
+    private sealed record Registrations(Dictionary<string, PeftMethod> ByPeftType, Dictionary<Type, PeftMethod> ByConfigType);
 }

@@ -72,7 +72,7 @@ internal abstract partial class TunerLayer
         if (IsMerged)
         {
             throw new InvalidOperationException(
-                $"Module '{ModulePath}' has merged adapters [{string.Join(", ", MergedAdapters)}]; call {nameof(PeftModel.UnmergeAdapter)}() before running per-row adapters.");
+                $"Module '{ModulePath}' has merged adapters [{string.Join(", ", MergedAdapters)}]; call UnmergeAdapter() before running per-row adapters.");
         }
 
         if (input.shape[0] != rowAdapters.Count)

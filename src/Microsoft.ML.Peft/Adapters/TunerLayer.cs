@@ -262,7 +262,7 @@ internal abstract partial class TunerLayer : nn.Module
             if (IsMerged)
             {
                 throw new InvalidOperationException(
-                    $"Module '{ModulePath}' has merged adapters while adapters are disabled; call {nameof(PeftModel.UnmergeAdapter)}() before disabling them.");
+                    $"Module '{ModulePath}' has merged adapters while adapters are disabled; call UnmergeAdapter() before disabling them.");
             }
 
             return output;

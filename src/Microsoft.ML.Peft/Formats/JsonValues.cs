@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 
 namespace Microsoft.ML.Peft.Formats;
 
-/// <summary>Typed reads and Python-compatible writes of <c>adapter_config.json</c> values.</summary>
+/// <summary>Typed reads and Python-compatible writes of JSON values (<c>adapter_config.json</c>, <c>config.json</c>).</summary>
 /// <remarks>Reads throw <see cref="FormatException"/> naming the field, the expected type and the value found.</remarks>
 internal static class JsonValues
 {
@@ -55,30 +55,11 @@ internal static class JsonValues
         _ => new[] { Int(node, field) },
     };
 
-    /// <summary>null, a regex or "all-linear" string, or a list of module names (an empty list means none).</summary>
-    internal static ModuleSelector? OptionalSelector(JsonNode? node, string field)
-    {
-        if (node?.GetValueKind() == JsonValueKind.String)
-        {
-            return ModuleSelector.FromRegex(node.GetValue<string>());
-        }
-
-        var names = OptionalStringList(node, field);
-        return names is null || names.Count == 0 ? null : ModuleSelector.FromNames(names);
-    }
-
     internal static Dictionary<string, T> Dictionary<T>(JsonNode? node, string field, Func<JsonNode?, string, T> read) => node switch
     {
         null => new Dictionary<string, T>(),
         JsonObject obj => obj.ToDictionary(p => p.Key, p => read(p.Value, $"{field}.{p.Key}")),
         _ => throw Expected(field, "an object", node),
-    };
-
-    internal static JsonNode? Selector(ModuleSelector? selector) => selector?.Kind switch
-    {
-        null => null,
-        ModuleSelectorKind.Names => StringList(selector.Names),
-        _ => JsonValue.Create(selector.ToString()),
     };
 
     internal static JsonNode? StringList(IEnumerable<string>? values) =>

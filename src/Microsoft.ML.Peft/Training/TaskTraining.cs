@@ -40,7 +40,7 @@ internal static class TaskTraining
         };
         var result = PeftTrainingEngine.Train(job, settings, device, options.Progress, log.Info, options.CancellationToken);
         // Methods with a non-linearity (bottleneck adapters) cannot merge; they predict unmerged.
-        if (options.MergeAdapterForPrediction && !peft.IsMerged && Adapters.PeftMethodRegistry.ForConfig(peft.GetConfig(peft.ActiveAdapter)).CanMerge)
+        if (options.MergeAdapterForPrediction && !peft.IsMerged && peft.CanMerge)
         {
             peft.MergeAdapter();
         }

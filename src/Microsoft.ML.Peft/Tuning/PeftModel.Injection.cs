@@ -13,6 +13,30 @@ public sealed partial class PeftModel
 {
     private const int ListedModuleNames = 40;
 
+    /// <summary>
+    /// Adds an adapter whose tensors <paramref name="initializeLayer"/> then sets on each of its layers (in model order), for
+    /// adapters computed from others such as LoRA's weighted combinations. It stays inactive; if a layer fails, it is removed.
+    /// </summary>
+    internal void AddAdapter(string adapterName, PeftConfig config, Action<TunerLayer> initializeLayer)
+    {
+        ThrowIfReleased();
+        InjectAdapter(adapterName, config);
+        try
+        {
+            foreach (string path in _targets[adapterName])
+            {
+                initializeLayer(_layers[path]);
+            }
+        }
+        catch
+        {
+            RemoveAdapterEverywhere(adapterName);
+            throw;
+        }
+
+        ApplyTrainability();
+    }
+
     private void InjectAdapter(string adapterName, PeftConfig source)
     {
         if (string.IsNullOrWhiteSpace(adapterName) || adapterName.Contains('.'))

@@ -69,8 +69,18 @@ public sealed partial class PeftModel : IDisposable
     /// <summary>The tuner layers attached to the model, for method-specific operations such as DyLoRA's rank choice.</summary>
     internal IEnumerable<TunerLayer> TunerLayers => _layers.Values;
 
+    /// <summary>The modules_to_save copies, for method-specific operations such as LoRA's weighted combinations.</summary>
+    internal IEnumerable<ModulesToSaveSlot> ModulesToSaveSlots => _slots.Values;
+
     /// <summary>Gets a value indicating whether any adapter is merged into the base weights.</summary>
     public bool IsMerged => _layers.Values.Any(l => l.IsMerged);
+
+    /// <summary>
+    /// Gets a value indicating whether the active adapter's method can fold its update into the base weights, so that
+    /// <see cref="MergeAdapter"/> and <see cref="MergeAndUnload"/> accept it. False for methods whose update is not a weight
+    /// delta (bottleneck adapters, which have a non-linearity), and when the model has no adapter.
+    /// </summary>
+    public bool CanMerge => _configs.TryGetValue(_activeAdapter, out var config) && PeftMethodRegistry.ForConfig(config).CanMerge;
 
     /// <summary>Adds a PEFT method's layers to <paramref name="model"/> and returns the tuning wrapper with that adapter active.</summary>
     /// <param name="model">Any TorchSharp module tree; its parameters are frozen.</param>
@@ -272,7 +282,7 @@ public sealed partial class PeftModel : IDisposable
             : throw new KeyNotFoundException($"No adapter named '{adapterName}'; adapters: [{string.Join(", ", _adapterOrder)}].");
     }
 
-    private void ThrowIfReleased() => ObjectDisposedException.ThrowIf(_released, this);
+    internal void ThrowIfReleased() => ObjectDisposedException.ThrowIf(_released, this);
 
     // Only the active adapter trains (unless it was loaded for inference); everything else stays frozen.
     private void ApplyTrainability()

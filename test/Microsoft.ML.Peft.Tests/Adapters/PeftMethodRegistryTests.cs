@@ -99,15 +99,9 @@ public sealed class PeftMethodRegistryTests
 
         internal override Type ConfigType => typeof(LoraConfig);
 
-        internal override string SupportedModuleTypes => "none";
-
         internal override IReadOnlyList<ConfigJsonField> JsonFields => Array.Empty<ConfigJsonField>();
 
         internal override PeftConfig CreateConfig() => new LoraConfig();
-
-        internal override bool CanAdapt(torch.nn.Module module) => false;
-
-        internal override TunerLayer CreateLayer(string modulePath, torch.nn.Module target) => throw new NotSupportedException();
 
         internal override void AddAdapter(TunerLayer layer, string adapterName, PeftConfig config) => throw new NotSupportedException();
     }

@@ -2,10 +2,8 @@
 
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.ML.Peft.Adapters;
-using Microsoft.ML.Peft.Backbones.Text;
-using Microsoft.ML.Peft.Backbones;
 using Microsoft.ML.Peft.Formats;
+using Microsoft.ML.Peft.Adapters;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -44,6 +42,11 @@ internal sealed class BottleneckMethod : PeftMethod
         ConfigJsonField.For<BottleneckConfig>("init_weights", (c, n) => c.InitWeights = RequiredString(n, "init_weights"), c => c.InitWeights),
     };
 
+    internal BottleneckMethod()
+    {
+        RegisterLayer<Linear>((path, linear) => new BottleneckLinear(path, linear));
+    }
+
     internal override string Name => "bottleneck";
 
     internal override string PeftType => PeftTypeName;
@@ -51,8 +54,6 @@ internal sealed class BottleneckMethod : PeftMethod
     internal override string Prefix => "adapter_";
 
     internal override Type ConfigType => typeof(BottleneckConfig);
-
-    internal override string SupportedModuleTypes => "TorchSharp.Modules.Linear";
 
     internal override IReadOnlyList<ConfigJsonField> JsonFields => s_fields;
 
@@ -79,17 +80,11 @@ internal sealed class BottleneckMethod : PeftMethod
     }
 
     /// <summary>Houlsby's placement: after the attention output dense and after the FFN output dense of every layer.</summary>
-    internal override IReadOnlyList<string>? DefaultTargetModules(TextArchitecture architecture) => architecture.ModelType switch
+    internal override IReadOnlyList<string>? DefaultTargetModules(string modelType) => modelType switch
     {
         "distilbert" => new[] { "attention.out_lin", "ffn.lin2" },
         _ => new[] { "attention.output.dense", "output.dense" },
     };
-
-    internal override bool CanAdapt(nn.Module module) => module is Linear;
-
-    internal override TunerLayer CreateLayer(string modulePath, nn.Module target) => target is Linear linear
-        ? new BottleneckLinear(modulePath, linear)
-        : throw new NotSupportedException($"Bottleneck adapters cannot adapt '{modulePath}' of type {target.GetType().Name}; supported: {SupportedModuleTypes}.");
 
     internal override void AddAdapter(TunerLayer layer, string adapterName, PeftConfig config) =>
         ((BottleneckLinear)layer).AddAdapter(adapterName, (BottleneckConfig)config);

@@ -1,8 +1,8 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
 using System.Text.Json.Nodes;
-using Microsoft.ML.Peft.Adapters;
 using Microsoft.ML.Peft.Formats;
+using Microsoft.ML.Peft.Adapters;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -24,6 +24,11 @@ internal sealed class DyLoraMethod : PeftMethod
         ConfigJsonField.For<DyLoraConfig>("dylora_seed", (c, n) => c.RankSamplingSeed = JsonValues.Int(n, "dylora_seed"), c => c.RankSamplingSeed),
     };
 
+    internal DyLoraMethod()
+    {
+        RegisterLayer<Linear>((path, linear) => new DyLoraLinear(path, linear));
+    }
+
     internal override string Name => "dylora";
 
     internal override string PeftType => PeftTypeName;
@@ -32,17 +37,9 @@ internal sealed class DyLoraMethod : PeftMethod
 
     internal override Type ConfigType => typeof(DyLoraConfig);
 
-    internal override string SupportedModuleTypes => "TorchSharp.Modules.Linear";
-
     internal override IReadOnlyList<ConfigJsonField> JsonFields => s_fields;
 
     internal override PeftConfig CreateConfig() => new DyLoraConfig();
-
-    internal override bool CanAdapt(nn.Module module) => module is Linear;
-
-    internal override TunerLayer CreateLayer(string modulePath, nn.Module target) => target is Linear linear
-        ? new DyLoraLinear(modulePath, linear)
-        : throw new NotSupportedException($"DyLoRA cannot adapt '{modulePath}' of type {target.GetType().Name}; supported: {SupportedModuleTypes}.");
 
     internal override void AddAdapter(TunerLayer layer, string adapterName, PeftConfig config)
     {

@@ -3,10 +3,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Microsoft.ML.Peft.Adapters;
-using Microsoft.ML.Peft.Backbones.Text;
-using Microsoft.ML.Peft.Backbones;
 using Microsoft.ML.Peft.Formats;
+using Microsoft.ML.Peft.Adapters;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -34,13 +32,18 @@ internal sealed class IA3Method : PeftMethod
     {
         ConfigJsonField.For<IA3Config>(
             "feedforward_modules",
-            (c, n) => c.FeedforwardModules = JsonValues.OptionalSelector(n, "feedforward_modules"),
-            c => JsonValues.Selector(c.FeedforwardModules)),
+            (c, n) => c.FeedforwardModules = ModuleSelectorJson.Read(n, "feedforward_modules"),
+            c => ModuleSelectorJson.Write(c.FeedforwardModules)),
 
         // Only false is accepted (see CheckUnsupportedFields): TorchSharp's Linear stores (d_out, d_in), as PEFT's nn.Linear does.
         ConfigJsonField.For<IA3Config>("fan_in_fan_out", (_, _) => { }, _ => false),
         ConfigJsonField.For<IA3Config>("init_ia3_weights", (c, n) => c.InitializeWeights = n is null || JsonValues.Bool(n, "init_ia3_weights"), c => c.InitializeWeights),
     };
+
+    internal IA3Method()
+    {
+        RegisterLayer<Linear>((path, linear) => new IA3Linear(path, linear));
+    }
 
     internal override string Name => "ia3";
 
@@ -49,8 +52,6 @@ internal sealed class IA3Method : PeftMethod
     internal override string Prefix => "ia3_";
 
     internal override Type ConfigType => typeof(IA3Config);
-
-    internal override string SupportedModuleTypes => "TorchSharp.Modules.Linear";
 
     internal override IReadOnlyList<ConfigJsonField> JsonFields => s_fields;
 
@@ -67,33 +68,25 @@ internal sealed class IA3Method : PeftMethod
         }
     }
 
-    internal override bool CanAdapt(nn.Module module) => module is Linear;
-
-    internal override TunerLayer CreateLayer(string modulePath, nn.Module target) => target switch
-    {
-        Linear linear => new IA3Linear(modulePath, linear),
-        _ => throw new NotSupportedException($"IA3 cannot adapt '{modulePath}' of type {target.GetType().Name}; supported: {SupportedModuleTypes}."),
-    };
-
     internal override void AddAdapter(TunerLayer layer, string adapterName, PeftConfig config)
     {
         var ia3 = (IA3Config)config;
         ((IA3Linear)layer).AddAdapter(adapterName, IsFeedforward(ia3.FeedforwardModules, layer.ModulePath), ia3.InitializeWeights);
     }
 
-    internal override IReadOnlyList<string>? DefaultTargetModules(TextArchitecture architecture) =>
-        s_defaults.TryGetValue(architecture.ModelType, out var defaults) ? defaults.Targets : null;
+    internal override IReadOnlyList<string>? DefaultTargetModules(string modelType) =>
+        s_defaults.TryGetValue(modelType, out var defaults) ? defaults.Targets : null;
 
     /// <summary>
     /// PEFT's <c>_prepare_adapter_config</c>: unset targets and feed-forward modules get the architecture's defaults. When the user
     /// named the targets, only the default feed-forward names among them are kept, so the configuration passes PEFT's subset rule
     /// and reloads in PEFT.
     /// </summary>
-    internal override void CompleteForArchitecture(PeftConfig config, TextArchitecture architecture)
+    internal override void CompleteForModelType(PeftConfig config, string modelType)
     {
-        base.CompleteForArchitecture(config, architecture);
+        base.CompleteForModelType(config, modelType);
         var ia3 = (IA3Config)config;
-        if (ia3.FeedforwardModules is not null || !s_defaults.TryGetValue(architecture.ModelType, out var defaults))
+        if (ia3.FeedforwardModules is not null || !s_defaults.TryGetValue(modelType, out var defaults))
         {
             return;
         }

@@ -1,8 +1,6 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
 using Microsoft.ML.Peft.Adapters;
-using Microsoft.ML.Peft.Backbones.Text;
-using Microsoft.ML.Peft.Backbones;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -26,6 +24,12 @@ internal sealed class LayerNormTuningMethod : PeftMethod
 
     private static readonly string[] s_absentSharedFields = { "layers_to_transform", "layers_pattern" };
 
+    internal LayerNormTuningMethod()
+    {
+        // A LayerNorm without affine weights has nothing to tune.
+        RegisterLayer<LayerNorm>((path, norm) => new LayerNormTuningLayer(path, norm), norm => norm.elementwise_affine, "with elementwise affine weights");
+    }
+
     internal override string Name => "ln_tuning";
 
     internal override string PeftType => PeftTypeName;
@@ -34,26 +38,15 @@ internal sealed class LayerNormTuningMethod : PeftMethod
 
     internal override Type ConfigType => typeof(LayerNormTuningConfig);
 
-    internal override string SupportedModuleTypes => "TorchSharp.Modules.LayerNorm (with elementwise affine weights)";
-
     internal override IReadOnlyList<ConfigJsonField> JsonFields => Array.Empty<ConfigJsonField>();
 
     internal override IReadOnlyCollection<string> AbsentSharedFields => s_absentSharedFields;
 
     internal override PeftConfig CreateConfig() => new LayerNormTuningConfig();
 
-    // A LayerNorm without affine weights has nothing to tune.
-    internal override bool CanAdapt(nn.Module module) => module is LayerNorm { elementwise_affine: true };
-
-    internal override TunerLayer CreateLayer(string modulePath, nn.Module target) => target switch
-    {
-        LayerNorm norm when CanAdapt(norm) => new LayerNormTuningLayer(modulePath, norm),
-        _ => throw new NotSupportedException($"LN tuning cannot adapt '{modulePath}' of type {target.GetType().Name}; supported: {SupportedModuleTypes}."),
-    };
-
     internal override void AddAdapter(TunerLayer layer, string adapterName, PeftConfig config) =>
         ((LayerNormTuningLayer)layer).AddAdapter(adapterName);
 
-    internal override IReadOnlyList<string>? DefaultTargetModules(TextArchitecture architecture) =>
-        s_defaults.TryGetValue(architecture.ModelType, out var names) ? names : null;
+    internal override IReadOnlyList<string>? DefaultTargetModules(string modelType) =>
+        s_defaults.TryGetValue(modelType, out var names) ? names : null;
 }

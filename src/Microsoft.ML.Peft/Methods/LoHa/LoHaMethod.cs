@@ -1,9 +1,9 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
 using System.Text.Json.Nodes;
-using Microsoft.ML.Peft.Adapters;
 using Microsoft.ML.Peft.Formats;
 using Microsoft.ML.Peft.Methods.Lora;
+using Microsoft.ML.Peft.Adapters;
 using TorchSharp;
 using static TorchSharp.torch;
 using TorchSharp.Modules;
@@ -37,6 +37,11 @@ internal sealed class LoHaMethod : PeftMethod
             c => new JsonObject(c.AlphaPattern.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)JsonValues.Number(p.Value))))),
     };
 
+    internal LoHaMethod()
+    {
+        RegisterLayer<Linear>((path, linear) => new LoHaLinear(path, linear));
+    }
+
     internal override string Name => "loha";
 
     internal override string PeftType => PeftTypeName;
@@ -45,17 +50,9 @@ internal sealed class LoHaMethod : PeftMethod
 
     internal override Type ConfigType => typeof(LoHaConfig);
 
-    internal override string SupportedModuleTypes => "TorchSharp.Modules.Linear (PEFT's Conv1d/Conv2d LoHa layers are not implemented)";
-
     internal override IReadOnlyList<ConfigJsonField> JsonFields => s_fields;
 
     internal override PeftConfig CreateConfig() => new LoHaConfig();
-
-    internal override bool CanAdapt(nn.Module module) => module is Linear;
-
-    internal override TunerLayer CreateLayer(string modulePath, nn.Module target) => target is Linear linear
-        ? new LoHaLinear(modulePath, linear)
-        : throw new NotSupportedException($"LoHa cannot adapt '{modulePath}' of type {target.GetType().Name}; supported: {SupportedModuleTypes}.");
 
     internal override void AddAdapter(TunerLayer layer, string adapterName, PeftConfig config)
     {

@@ -1,8 +1,8 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
-using Microsoft.ML.Peft.Adapters;
 using Microsoft.ML.Peft.Methods.Lora;
 using Microsoft.ML.Peft.Methods.Lycoris;
+using Microsoft.ML.Peft.Adapters;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

@@ -2,9 +2,9 @@
 
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.ML.Peft.Adapters;
 using Microsoft.ML.Peft.Formats;
 using Microsoft.ML.Peft.Methods.Lora;
+using Microsoft.ML.Peft.Adapters;
 using TorchSharp;
 using static TorchSharp.torch;
 using TorchSharp.Modules;
@@ -42,6 +42,11 @@ internal sealed class LoKrMethod : PeftMethod
             c => new JsonObject(c.AlphaPattern.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)JsonValues.Number(p.Value))))),
     };
 
+    internal LoKrMethod()
+    {
+        RegisterLayer<Linear>((path, linear) => new LoKrLinear(path, linear));
+    }
+
     internal override string Name => "lokr";
 
     internal override string PeftType => PeftTypeName;
@@ -50,17 +55,9 @@ internal sealed class LoKrMethod : PeftMethod
 
     internal override Type ConfigType => typeof(LoKrConfig);
 
-    internal override string SupportedModuleTypes => "TorchSharp.Modules.Linear (PEFT's Conv1d/Conv2d LoKr layers are not implemented)";
-
     internal override IReadOnlyList<ConfigJsonField> JsonFields => s_fields;
 
     internal override PeftConfig CreateConfig() => new LoKrConfig();
-
-    internal override bool CanAdapt(nn.Module module) => module is Linear;
-
-    internal override TunerLayer CreateLayer(string modulePath, nn.Module target) => target is Linear linear
-        ? new LoKrLinear(modulePath, linear)
-        : throw new NotSupportedException($"LoKr cannot adapt '{modulePath}' of type {target.GetType().Name}; supported: {SupportedModuleTypes}.");
 
     internal override void AddAdapter(TunerLayer layer, string adapterName, PeftConfig config)
     {

@@ -1,8 +1,8 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
 using System.Text.Json.Nodes;
-using Microsoft.ML.Peft.Adapters;
 using Microsoft.ML.Peft.Formats;
+using Microsoft.ML.Peft.Adapters;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -21,6 +21,11 @@ internal sealed class LoLduMethod : PeftMethod
         ConfigJsonField.For<LoLduConfig>("init_method", (c, n) => c.Initialization = ReadInitialization(n), c => WriteInitialization(c.Initialization)),
     };
 
+    internal LoLduMethod()
+    {
+        RegisterLayer<Linear>((path, linear) => new LoLduLinear(path, linear));
+    }
+
     internal override string Name => "loldu";
 
     internal override string PeftType => PeftTypeName;
@@ -29,17 +34,9 @@ internal sealed class LoLduMethod : PeftMethod
 
     internal override Type ConfigType => typeof(LoLduConfig);
 
-    internal override string SupportedModuleTypes => "TorchSharp.Modules.Linear";
-
     internal override IReadOnlyList<ConfigJsonField> JsonFields => s_fields;
 
     internal override PeftConfig CreateConfig() => new LoLduConfig();
-
-    internal override bool CanAdapt(nn.Module module) => module is Linear;
-
-    internal override TunerLayer CreateLayer(string modulePath, nn.Module target) => target is Linear linear
-        ? new LoLduLinear(modulePath, linear)
-        : throw new NotSupportedException($"LoLDU cannot adapt '{modulePath}' of type {target.GetType().Name}; supported: {SupportedModuleTypes}.");
 
     internal override void AddAdapter(TunerLayer layer, string adapterName, PeftConfig config)
     {

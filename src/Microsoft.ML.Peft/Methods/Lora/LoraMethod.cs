@@ -4,8 +4,8 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Microsoft.ML.Peft.Adapters;
 using Microsoft.ML.Peft.Formats;
+using Microsoft.ML.Peft.Adapters;
 using TorchSharp;
 using static TorchSharp.torch;
 using TorchSharp.Modules;
@@ -56,6 +56,12 @@ internal sealed class LoraMethod : PeftMethod
             c => new JsonObject(c.AlphaPattern.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)JsonValues.Number(p.Value))))),
     };
 
+    internal LoraMethod()
+    {
+        RegisterLayer<Linear>((path, linear) => new LoraLinear(path, linear));
+        RegisterLayer<Embedding>((path, embedding) => new LoraEmbedding(path, embedding));
+    }
+
     internal override string Name => "lora";
 
     internal override string PeftType => PeftTypeName;
@@ -63,8 +69,6 @@ internal sealed class LoraMethod : PeftMethod
     internal override string Prefix => "lora_";
 
     internal override Type ConfigType => typeof(LoraConfig);
-
-    internal override string SupportedModuleTypes => "TorchSharp.Modules.Linear, TorchSharp.Modules.Embedding";
 
     internal override IReadOnlyList<ConfigJsonField> JsonFields => s_fields;
 
@@ -81,15 +85,6 @@ internal sealed class LoraMethod : PeftMethod
             }
         }
     }
-
-    internal override bool CanAdapt(nn.Module module) => module is Linear or Embedding;
-
-    internal override TunerLayer CreateLayer(string modulePath, nn.Module target) => target switch
-    {
-        Linear linear => new LoraLinear(modulePath, linear),
-        Embedding embedding => new LoraEmbedding(modulePath, embedding),
-        _ => throw new NotSupportedException($"LoRA cannot adapt '{modulePath}' of type {target.GetType().Name}; supported: {SupportedModuleTypes}."),
-    };
 
     internal override void AddAdapter(TunerLayer layer, string adapterName, PeftConfig config)
     {

@@ -1,7 +1,6 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
 using Microsoft.ML.Peft.Adapters;
-using Microsoft.ML.Peft.Tuning;
 using TorchSharp;
 using static TorchSharp.torch;
 

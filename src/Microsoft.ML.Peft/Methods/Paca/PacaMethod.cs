@@ -2,8 +2,8 @@
 
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.ML.Peft.Adapters;
 using Microsoft.ML.Peft.Formats;
+using Microsoft.ML.Peft.Adapters;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -21,6 +21,11 @@ internal sealed class PacaMethod : PeftMethod
         ConfigJsonField.For<PacaConfig>("paca_alpha", (c, n) => c.Alpha = JsonValues.Number(n, "paca_alpha"), c => JsonValues.Number(c.Alpha)),
     };
 
+    internal PacaMethod()
+    {
+        RegisterLayer<Linear>((path, linear) => new PacaLinear(path, linear));
+    }
+
     internal override string Name => "paca";
 
     internal override string PeftType => PeftTypeName;
@@ -28,8 +33,6 @@ internal sealed class PacaMethod : PeftMethod
     internal override string Prefix => "paca_";
 
     internal override Type ConfigType => typeof(PacaConfig);
-
-    internal override string SupportedModuleTypes => "TorchSharp.Modules.Linear";
 
     internal override IReadOnlyList<ConfigJsonField> JsonFields => s_fields;
 
@@ -45,12 +48,6 @@ internal sealed class PacaMethod : PeftMethod
                 $"'{source}': `bias` = {node.ToJsonString()} is not implemented for PaCA; only adapters with \"none\" can be loaded.");
         }
     }
-
-    internal override bool CanAdapt(nn.Module module) => module is Linear;
-
-    internal override TunerLayer CreateLayer(string modulePath, nn.Module target) => target is Linear linear
-        ? new PacaLinear(modulePath, linear)
-        : throw new NotSupportedException($"PaCA cannot adapt '{modulePath}' of type {target.GetType().Name}; supported: {SupportedModuleTypes}.");
 
     internal override void AddAdapter(TunerLayer layer, string adapterName, PeftConfig config)
     {

@@ -1,8 +1,8 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
 using System.Text.Json.Nodes;
-using Microsoft.ML.Peft.Adapters;
 using Microsoft.ML.Peft.Formats;
+using Microsoft.ML.Peft.Adapters;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -32,6 +32,11 @@ internal sealed class RandLoraMethod : PeftMethod
         ConfigJsonField.For<RandLoraConfig>("bias", (_, _) => { }, _ => "none"),
     };
 
+    internal RandLoraMethod()
+    {
+        RegisterLayer<Linear>((path, linear) => new RandLoraLinear(path, linear));
+    }
+
     internal override string Name => "randlora";
 
     internal override string PeftType => PeftTypeName;
@@ -40,19 +45,12 @@ internal sealed class RandLoraMethod : PeftMethod
 
     internal override Type ConfigType => typeof(RandLoraConfig);
 
-    internal override string SupportedModuleTypes => "TorchSharp.Modules.Linear";
-
     internal override IReadOnlyList<ConfigJsonField> JsonFields => s_fields;
 
     internal override PeftConfig CreateConfig() => new RandLoraConfig();
 
     internal override void CheckUnsupportedFields(JsonObject document, string source) =>
         SharedProjectionFields.RefuseNonDefaults(document, source, "randlora_only");
-
-    internal override bool CanAdapt(nn.Module module) => module is Linear;
-
-    internal override TunerLayer CreateLayer(string modulePath, nn.Module target) =>
-        new RandLoraLinear(modulePath, (Linear)target);
 
     internal override void AddAdapter(TunerLayer layer, string adapterName, PeftConfig config) =>
         throw new InvalidOperationException("RandLoRA layers need the adapter's shared bases.");

@@ -1,7 +1,7 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
-using Microsoft.ML.Peft.Adapters;
 using Microsoft.ML.Peft.Formats;
+using Microsoft.ML.Peft.Adapters;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -18,6 +18,11 @@ internal sealed class SingularValueTuningMethod : PeftMethod
         ConfigJsonField.For<SingularValueTuningConfig>("rank_ratio", (c, n) => c.RankRatio = JsonValues.Number(n, "rank_ratio"), c => JsonValues.PythonFloat(c.RankRatio)),
     };
 
+    internal SingularValueTuningMethod()
+    {
+        RegisterLayer<Linear>((path, linear) => new SingularValueTuningLinear(path, linear));
+    }
+
     internal override string Name => "singular_value_tuning";
 
     internal override string PeftType => PeftTypeName;
@@ -26,17 +31,9 @@ internal sealed class SingularValueTuningMethod : PeftMethod
 
     internal override Type ConfigType => typeof(SingularValueTuningConfig);
 
-    internal override string SupportedModuleTypes => "TorchSharp.Modules.Linear";
-
     internal override IReadOnlyList<ConfigJsonField> JsonFields => s_fields;
 
     internal override PeftConfig CreateConfig() => new SingularValueTuningConfig();
-
-    internal override bool CanAdapt(nn.Module module) => module is Linear;
-
-    internal override TunerLayer CreateLayer(string modulePath, nn.Module target) => target is Linear linear
-        ? new SingularValueTuningLinear(modulePath, linear)
-        : throw new NotSupportedException($"Singular-value tuning cannot adapt '{modulePath}' of type {target.GetType().Name}; supported: {SupportedModuleTypes}.");
 
     internal override void AddAdapter(TunerLayer layer, string adapterName, PeftConfig config) =>
         ((SingularValueTuningLinear)layer).AddAdapter(adapterName, ((SingularValueTuningConfig)config).RankRatio);

@@ -2,8 +2,8 @@
 
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.ML.Peft.Adapters;
 using Microsoft.ML.Peft.Formats;
+using Microsoft.ML.Peft.Adapters;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -31,6 +31,11 @@ internal sealed class VeraMethod : PeftMethod
         ConfigJsonField.For<VeraConfig>("bias", (_, _) => { }, _ => "none"),
     };
 
+    internal VeraMethod()
+    {
+        RegisterLayer<Linear>((path, linear) => new VeraLinear(path, linear));
+    }
+
     internal override string Name => "vera";
 
     internal override string PeftType => PeftTypeName;
@@ -39,19 +44,12 @@ internal sealed class VeraMethod : PeftMethod
 
     internal override Type ConfigType => typeof(VeraConfig);
 
-    internal override string SupportedModuleTypes => "TorchSharp.Modules.Linear";
-
     internal override IReadOnlyList<ConfigJsonField> JsonFields => s_fields;
 
     internal override PeftConfig CreateConfig() => new VeraConfig();
 
     internal override void CheckUnsupportedFields(JsonObject document, string source) =>
         SharedProjectionFields.RefuseNonDefaults(document, source, "vera_only");
-
-    internal override bool CanAdapt(nn.Module module) => module is Linear;
-
-    internal override TunerLayer CreateLayer(string modulePath, nn.Module target) =>
-        new VeraLinear(modulePath, (Linear)target);
 
     internal override void AddAdapter(TunerLayer layer, string adapterName, PeftConfig config) =>
         throw new InvalidOperationException("VeRA layers need the adapter's shared projections.");

@@ -1,8 +1,8 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
 using System.Globalization;
-using Microsoft.ML.Peft.Backbones.Text;
 using Microsoft.ML.Peft.Backbones;
+using Microsoft.ML.Peft.Backbones.Text;
 using Microsoft.ML.Peft.Formats;
 using Microsoft.ML.Peft.Training;
 using static TorchSharp.torch;
@@ -172,7 +172,7 @@ internal static class DomainAdaptivePretraining
     internal static PeftConfig MethodConfig(PeftConfig? method, TextBackbone backbone, MaskedLanguageModel model, bool trainHead)
     {
         var config = method?.Clone() ?? new LoraConfig { Rank = Defaults.Rank, Alpha = Defaults.Alpha, Dropout = Defaults.Dropout };
-        Adapters.PeftMethodRegistry.ForConfig(config).CompleteForArchitecture(config, backbone.Architecture);
+        Adapters.PeftMethodRegistry.ForConfig(config).CompleteForModelType(config, backbone.Architecture.ModelType);
         config.TargetModules ??= ModuleSelector.FromNames(Defaults.TargetModules.ToArray());
         if (trainHead)
         {

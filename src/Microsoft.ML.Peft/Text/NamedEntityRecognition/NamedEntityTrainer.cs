@@ -1,8 +1,8 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
 using Microsoft.ML.Data;
-using Microsoft.ML.Peft.Backbones.Text;
 using Microsoft.ML.Peft.Backbones;
+using Microsoft.ML.Peft.Backbones.Text;
 using Microsoft.ML.Peft.Text.DomainAdaptation;
 using Microsoft.ML.Peft.Text.TextClassification;
 using Microsoft.ML.Peft.Training;
@@ -178,7 +178,7 @@ internal static class NamedEntityTrainer
             Alpha = LoraNamedEntityRecognizerOptions.Defaults.Alpha,
             Dropout = 0.05,
         };
-        Adapters.PeftMethodRegistry.ForConfig(config).CompleteForArchitecture(config, backbone.Architecture);
+        Adapters.PeftMethodRegistry.ForConfig(config).CompleteForModelType(config, backbone.Architecture.ModelType);
         config.TargetModules ??= ModuleSelector.FromNames(backbone.Architecture.AttentionProjectionModules.ToArray());
         config.ModulesToSave = (config.ModulesToSave ?? Array.Empty<string>()).Union(backbone.Architecture.TokenClassifierHeadModules).ToList();
         config.TaskType ??= "TOKEN_CLS";

@@ -1,8 +1,8 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
 using Microsoft.ML.Data;
-using Microsoft.ML.Peft.Backbones.Text;
 using Microsoft.ML.Peft.Backbones;
+using Microsoft.ML.Peft.Backbones.Text;
 using Microsoft.ML.Peft.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -101,7 +101,7 @@ internal static class TextClassifierTrainer
             Alpha = LoraTextClassifierOptions.Defaults.Alpha,
             Dropout = 0.1,
         };
-        Adapters.PeftMethodRegistry.ForConfig(config).CompleteForArchitecture(config, backbone.Architecture);
+        Adapters.PeftMethodRegistry.ForConfig(config).CompleteForModelType(config, backbone.Architecture.ModelType);
         config.TargetModules ??= ModuleSelector.FromNames(backbone.Architecture.DefaultTargetModules.ToArray());
         config.ModulesToSave = (config.ModulesToSave ?? Array.Empty<string>())
             .Union(backbone.Architecture.SequenceClassifierHeadModules)

@@ -2,8 +2,6 @@
 
 using System.Text.Json.Nodes;
 using Microsoft.ML.Peft.Adapters;
-using Microsoft.ML.Peft.Backbones.Text;
-using Microsoft.ML.Peft.Backbones;
 using Microsoft.ML.Peft.Formats;
 using Microsoft.ML.Peft.Methods.Bottleneck;
 
@@ -110,7 +108,7 @@ public sealed class BottleneckConfigTests
         Assert.IsType<BottleneckMethod>(method);
         Assert.Equal(("bottleneck", "adapter_"), (method.Name, method.Prefix));
         Assert.False(method.CanMerge);
-        Assert.Equal(new[] { "attention.output.dense", "output.dense" }, method.DefaultTargetModules((TextArchitecture)BackboneRegistry.Get("bert", "test")));
-        Assert.Equal(new[] { "attention.out_lin", "ffn.lin2" }, method.DefaultTargetModules((TextArchitecture)BackboneRegistry.Get("distilbert", "test")));
+        Assert.Equal(new[] { "attention.output.dense", "output.dense" }, method.DefaultTargetModules("bert"));
+        Assert.Equal(new[] { "attention.out_lin", "ffn.lin2" }, method.DefaultTargetModules("distilbert"));
     }
 }

@@ -2,10 +2,6 @@
 
 using Microsoft.ML.Peft.Adapters;
 using Microsoft.ML.Peft.Backbones.Bert;
-using Microsoft.ML.Peft.Backbones.DistilBert;
-using Microsoft.ML.Peft.Backbones.Roberta;
-using Microsoft.ML.Peft.Backbones.Text;
-using Microsoft.ML.Peft.Backbones;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Peft.Tests.Methods.IA3;
@@ -87,11 +83,11 @@ public sealed class IA3BertTests
     [InlineData("bert", new[] { "key", "value", "output.dense" }, new[] { "output.dense" })]
     [InlineData("roberta", new[] { "key", "value", "output.dense" }, new[] { "output.dense" })]
     [InlineData("distilbert", new[] { "k_lin", "v_lin", "lin2" }, new[] { "lin2" })]
-    public void CompleteForArchitecture_NothingSet_FillsPeftDefaultTargetsAndFeedforwardModules(string modelType, string[] targets, string[] feedforward)
+    public void CompleteForModelType_NothingSet_FillsPeftDefaultTargetsAndFeedforwardModules(string modelType, string[] targets, string[] feedforward)
     {
         var config = new IA3Config();
 
-        PeftMethodRegistry.ForConfig(config).CompleteForArchitecture(config, Architecture(modelType));
+        PeftMethodRegistry.ForConfig(config).CompleteForModelType(config, modelType);
 
         Assert.Equal(ModuleSelector.FromNames(targets), config.TargetModules);
         Assert.Equal(ModuleSelector.FromNames(feedforward), config.FeedforwardModules);
@@ -99,7 +95,7 @@ public sealed class IA3BertTests
     }
 
     [Fact]
-    public void CompleteForArchitecture_UserTargets_KeepsThemAndOnlyDefaultFeedforwardNamesAmongThem()
+    public void CompleteForModelType_UserTargets_KeepsThemAndOnlyDefaultFeedforwardNamesAmongThem()
     {
         var attentionOnly = new IA3Config { TargetModules = ModuleSelector.FromNames("query", "value") };
         var withOutput = new IA3Config { TargetModules = ModuleSelector.FromNames("value", "output.dense") };
@@ -108,7 +104,7 @@ public sealed class IA3BertTests
 
         foreach (var config in new[] { attentionOnly, withOutput, userFeedforward })
         {
-            method.CompleteForArchitecture(config, BertArchitecture.Instance);
+            method.CompleteForModelType(config, "bert");
             config.Validate();
         }
 
@@ -121,16 +117,9 @@ public sealed class IA3BertTests
     private static IA3Config BertDefaults()
     {
         var config = new IA3Config();
-        PeftMethodRegistry.ForConfig(config).CompleteForArchitecture(config, BertArchitecture.Instance);
+        PeftMethodRegistry.ForConfig(config).CompleteForModelType(config, "bert");
         return config;
     }
-
-    private static TextArchitecture Architecture(string modelType) => modelType switch
-    {
-        "bert" => BertArchitecture.Instance,
-        "roberta" => RobertaArchitecture.Instance,
-        _ => DistilBertArchitecture.Instance,
-    };
 
     private static BertConfig Config(int hidden, int layers, int intermediate, int heads = 4, int vocab = 40, int positions = 32) =>
         new(vocab, hidden, layers, heads, intermediate, positions, 2, 1e-12, 0.1, 0.1, "gelu", 0);

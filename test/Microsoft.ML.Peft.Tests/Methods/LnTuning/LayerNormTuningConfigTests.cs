@@ -3,10 +3,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.ML.Peft.Adapters;
 using Microsoft.ML.Peft.Backbones.Bert;
-using Microsoft.ML.Peft.Backbones.DistilBert;
-using Microsoft.ML.Peft.Backbones.Roberta;
-using Microsoft.ML.Peft.Backbones.Text;
-using Microsoft.ML.Peft.Backbones;
 using Microsoft.ML.Peft.Formats;
 using Microsoft.ML.Peft.Tests.Infrastructure;
 using static TorchSharp.torch;
@@ -73,17 +69,10 @@ public sealed class LayerNormTuningConfigTests
     [InlineData("bert", new[] { "LayerNorm" })]
     [InlineData("roberta", new[] { "LayerNorm" })]
     [InlineData("distilbert", new[] { "LayerNorm", "sa_layer_norm", "output_layer_norm" })]
-    public void CompleteForArchitecture_NoTargets_FillsEveryLayerNormOfTheArchitecture(string modelType, string[] expected)
+    public void CompleteForModelType_NoTargets_FillsEveryLayerNormOfTheModelType(string modelType, string[] expected)
     {
         var config = new LayerNormTuningConfig();
-        TextArchitecture architecture = modelType switch
-        {
-            "bert" => BertArchitecture.Instance,
-            "roberta" => RobertaArchitecture.Instance,
-            _ => DistilBertArchitecture.Instance,
-        };
-
-        PeftMethodRegistry.ForConfig(config).CompleteForArchitecture(config, architecture);
+        PeftMethodRegistry.ForConfig(config).CompleteForModelType(config, modelType);
 
         Assert.Equal(ModuleSelector.FromNames(expected), config.TargetModules);
     }
@@ -97,7 +86,7 @@ public sealed class LayerNormTuningConfigTests
         {
             using var model = new BertModel(new BertConfig(40, 32, 2, 4, 64, 32, 2, 1e-12, 0.1, 0.1, "gelu", 0));
             var config = new LayerNormTuningConfig();
-            PeftMethodRegistry.ForConfig(config).CompleteForArchitecture(config, BertArchitecture.Instance);
+            PeftMethodRegistry.ForConfig(config).CompleteForModelType(config, "bert");
             using var peft = PeftModel.Create(model, config);
 
             // The embeddings' LayerNorm plus two per layer, weight and bias of hidden size 32 each.

@@ -6,13 +6,14 @@ using static TorchSharp.torch;
 
 namespace Microsoft.ML.Peft;
 
-/// <summary>Combining LoRA adapters into a new one (PEFT's <c>add_weighted_adapter</c>).</summary>
-public sealed partial class PeftModel
+/// <summary>Combining LoRA adapters of a <see cref="PeftModel"/> into a new one (PEFT's <c>add_weighted_adapter</c>).</summary>
+public static class LoraWeightedAdapters
 {
     /// <summary>
     /// Adds a LoRA adapter that combines existing ones with weights, as Hugging Face PEFT's
-    /// <c>LoraModel.add_weighted_adapter</c> does; the new adapter stays inactive until <see cref="SetActiveAdapter"/>.
+    /// <c>LoraModel.add_weighted_adapter</c> does; the new adapter stays inactive until <see cref="PeftModel.SetActiveAdapter"/>.
     /// </summary>
+    /// <param name="model">The model whose LoRA adapters are combined; it receives the new adapter.</param>
     /// <param name="adapters">The LoRA adapters to combine; one adapter always uses <see cref="AdapterCombination.Linear"/>, as in PEFT.</param>
     /// <param name="weights">One weight per adapter; negative weights subtract.</param>
     /// <param name="newAdapterName">The name of the new adapter; must not exist yet.</param>
@@ -41,7 +42,8 @@ public sealed partial class PeftModel
     /// needs equal ranks, the targets mix lists and regexes, two adapters train the same module in modules_to_save, or an option is out of range.</exception>
     /// <exception cref="KeyNotFoundException">An adapter name is unknown.</exception>
     /// <exception cref="NotSupportedException">An adapter is not a LoRA adapter.</exception>
-    public void AddWeightedAdapter(
+    public static void AddWeightedAdapter(
+        this PeftModel model,
         IReadOnlyList<string> adapters,
         IReadOnlyList<double> weights,
         string newAdapterName,
@@ -51,11 +53,12 @@ public sealed partial class PeftModel
         double? density = null,
         MajoritySignMethod majoritySignMethod = MajoritySignMethod.Total)
     {
-        ThrowIfReleased();
+        ArgumentNullException.ThrowIfNull(model);
+        model.ThrowIfReleased();
         ArgumentNullException.ThrowIfNull(adapters);
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentNullException.ThrowIfNull(newAdapterName);
-        var configs = CheckWeightedSources(adapters, weights, newAdapterName);
+        var configs = CheckWeightedSources(model, adapters, weights, newAdapterName);
         combination = adapters.Count == 1 ? AdapterCombination.Linear : combination;
         double checkedDensity = CheckWeightedOptions(combination, svdRank, svdClamp, density);
         int newRank = WeightedRank(configs, combination, svdRank);
@@ -68,32 +71,21 @@ public sealed partial class PeftModel
         config.AlphaPattern = new Dictionary<string, double>();
         config.PissaIterations = null;
         config.Initialization = LoraInitialization.Default;
-        InjectAdapter(newAdapterName, config);
-        try
+        var sources = adapters.Zip(weights, (a, w) => (a, w)).ToList();
+        var options = new LoraWeightedCombination.Options(combination, newRank, svdClamp, checkedDensity, majoritySignMethod);
+        model.AddAdapter(newAdapterName, config, initializeLayer: target =>
         {
-            var sources = adapters.Zip(weights, (a, w) => (a, w)).ToList();
-            var options = new LoraWeightedCombination.Options(combination, newRank, svdClamp, checkedDensity, majoritySignMethod);
-            foreach (string path in _targets[newAdapterName])
-            {
-                using var scope = NewDisposeScope();
-                using var noGrad = no_grad();
-                var layer = (LoraLayer)_layers[path];
-                var (a, b) = LoraWeightedCombination.Combine(layer, sources, options);
-                var (targetA, targetB) = layer.Factors(newAdapterName);
-                targetA.copy_(a);
-                targetB.copy_(b);
-            }
-        }
-        catch
-        {
-            RemoveAdapterEverywhere(newAdapterName);
-            throw;
-        }
-
-        ApplyTrainability();
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var layer = (LoraLayer)target;
+            var (a, b) = LoraWeightedCombination.Combine(layer, sources, options);
+            var (targetA, targetB) = layer.Factors(newAdapterName);
+            targetA.copy_(a);
+            targetB.copy_(b);
+        });
     }
 
-    private List<LoraConfig> CheckWeightedSources(IReadOnlyList<string> adapters, IReadOnlyList<double> weights, string newAdapterName)
+    private static List<LoraConfig> CheckWeightedSources(PeftModel model, IReadOnlyList<string> adapters, IReadOnlyList<double> weights, string newAdapterName)
     {
         if (adapters.Count == 0)
         {
@@ -110,7 +102,7 @@ public sealed partial class PeftModel
             throw new ArgumentException($"Weights must be finite numbers, got [{string.Join(", ", weights)}].", nameof(weights));
         }
 
-        if (_configs.ContainsKey(newAdapterName))
+        if (model.AdapterNames.Contains(newAdapterName))
         {
             // PEFT silently returns here; an explicit error avoids mistaking the old adapter for the combination.
             throw new ArgumentException($"An adapter named '{newAdapterName}' already exists; delete it or pick another name.", nameof(newAdapterName));
@@ -119,11 +111,12 @@ public sealed partial class PeftModel
         var configs = new List<LoraConfig>();
         foreach (string adapter in adapters)
         {
-            configs.Add(_configs[CheckAdapter(adapter)] as LoraConfig
-                ?? throw new NotSupportedException($"{nameof(AddWeightedAdapter)} combines LoRA adapters; '{adapter}' is {_configs[adapter].PeftType}."));
+            var config = model.GetConfig(adapter);
+            configs.Add(config as LoraConfig
+                ?? throw new NotSupportedException($"{nameof(AddWeightedAdapter)} combines LoRA adapters; '{adapter}' is {config.PeftType}."));
         }
 
-        int shared = _slots.Values.Count(slot => adapters.Distinct().Count(slot.AdapterNames.Contains) > 1);
+        int shared = model.ModulesToSaveSlots.Count(slot => adapters.Distinct().Count(slot.AdapterNames.Contains) > 1);
         if (shared > 0)
         {
             throw new ArgumentException(

@@ -3,7 +3,7 @@
 namespace Microsoft.ML.Peft;
 
 /// <summary>
-/// How <see cref="PeftModel.AddWeightedAdapter"/> combines LoRA adapters (PEFT's <c>combination_type</c>).
+/// How <see cref="LoraWeightedAdapters.AddWeightedAdapter"/> combines LoRA adapters (PEFT's <c>combination_type</c>).
 /// </summary>
 /// <remarks>
 /// With <c>c_i = w_i·s_i</c> (weight times the adapter's scaling): <see cref="Cat"/> stacks the factors and is exact;

@@ -3,7 +3,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Peft.Tuning;
+namespace Microsoft.ML.Peft.Methods.Lora;
 
 /// <summary>The rule that merges same-shaped task tensors, one per source adapter (PEFT's merge_utils).</summary>
 internal enum TaskMergeRule

@@ -1,11 +1,11 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
+using Microsoft.ML.Peft.Methods.Lora;
 using Microsoft.ML.Peft.Tests.Infrastructure;
-using Microsoft.ML.Peft.Tuning;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Peft.Tests.Tuning;
+namespace Microsoft.ML.Peft.Tests.Methods.Lora;
 
 /// <summary>
 /// PeftModel.AddWeightedAdapter against the formulas of PEFT's lora/model.py (add_weighted_adapter and its two
