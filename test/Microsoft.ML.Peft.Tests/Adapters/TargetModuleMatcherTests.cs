@@ -2,6 +2,7 @@
 
 using Microsoft.ML.Peft.Adapters;
 using Microsoft.ML.Peft.Methods.Lora;
+using Microsoft.ML.Peft.Methods;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -147,29 +148,29 @@ public sealed class TargetModuleMatcherTests
     }
 
     [Fact]
-    public void LoraMethod_PatternValue_FirstMatchingPatternWinsAtDotBoundary()
+    public void ModulePatterns_ValueFor_FirstMatchingPatternWinsAtDotBoundary()
     {
         var queryFirst = new Dictionary<string, int> { ["query"] = 4, ["layer\\.0\\..*query"] = 16 };
         var layerFirst = new Dictionary<string, int> { ["layer\\.0\\..*query"] = 16, ["query"] = 4 };
 
-        Assert.Equal(4, LoraMethod.PatternValue(queryFirst, Query0));
-        Assert.Equal(16, LoraMethod.PatternValue(layerFirst, Query0));
-        Assert.Equal(4, LoraMethod.PatternValue(layerFirst, Query3));
-        Assert.Equal(4, LoraMethod.PatternValue(queryFirst, "a.b.query"));
-        Assert.Equal(4, LoraMethod.PatternValue(queryFirst, "query"));
-        Assert.Null(LoraMethod.PatternValue(queryFirst, "a.b.xquery"));
-        Assert.Null(LoraMethod.PatternValue(queryFirst, "a.query.b"));
-        Assert.Null(LoraMethod.PatternValue(layerFirst, "bert.encoder.layer.10.attention.self.key"));
+        Assert.Equal(4, ModulePatterns.ValueFor(queryFirst, Query0));
+        Assert.Equal(16, ModulePatterns.ValueFor(layerFirst, Query0));
+        Assert.Equal(4, ModulePatterns.ValueFor(layerFirst, Query3));
+        Assert.Equal(4, ModulePatterns.ValueFor(queryFirst, "a.b.query"));
+        Assert.Equal(4, ModulePatterns.ValueFor(queryFirst, "query"));
+        Assert.Null(ModulePatterns.ValueFor(queryFirst, "a.b.xquery"));
+        Assert.Null(ModulePatterns.ValueFor(queryFirst, "a.query.b"));
+        Assert.Null(ModulePatterns.ValueFor(layerFirst, "bert.encoder.layer.10.attention.self.key"));
     }
 
     [Fact]
-    public void LoraMethod_PatternValue_AlternationIsGrouped()
+    public void ModulePatterns_ValueFor_AlternationIsGrouped()
     {
         var patterns = new Dictionary<string, double> { ["query|value"] = 2.5 };
-        Assert.Equal(2.5, LoraMethod.PatternValue(patterns, Value0));
-        Assert.Equal(2.5, LoraMethod.PatternValue(patterns, Query0));
-        Assert.Null(LoraMethod.PatternValue(patterns, "a.b.xvalue"));
-        Assert.Null(LoraMethod.PatternValue(patterns, "a.query.b"));
+        Assert.Equal(2.5, ModulePatterns.ValueFor(patterns, Value0));
+        Assert.Equal(2.5, ModulePatterns.ValueFor(patterns, Query0));
+        Assert.Null(ModulePatterns.ValueFor(patterns, "a.b.xvalue"));
+        Assert.Null(ModulePatterns.ValueFor(patterns, "a.query.b"));
     }
 
     [Fact]

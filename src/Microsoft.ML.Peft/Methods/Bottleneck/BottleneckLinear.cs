@@ -1,6 +1,5 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
-using Microsoft.ML.Peft.Methods.Lora;
 using Microsoft.ML.Peft.Adapters;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -64,7 +63,7 @@ internal sealed class BottleneckLinear : TunerLayer
         {
             if (config.InitWeights == "mam_adapter")
             {
-                LoraInitializer.KaimingUniformSqrt5(down.weight);
+                AdapterInitialization.KaimingUniformSqrt5(down.weight);
                 up.weight.zero_();
             }
             else

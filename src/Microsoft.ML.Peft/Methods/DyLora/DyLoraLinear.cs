@@ -1,6 +1,5 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
-using Microsoft.ML.Peft.Methods.Lora;
 using Microsoft.ML.Peft.Adapters;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -79,7 +78,7 @@ internal sealed class DyLoraLinear : TunerLayer
         var b = nn.Linear(settings.MaxRank, _baseLinear.out_features, hasBias: false, device: device, dtype: type);
         using (no_grad())
         {
-            LoraInitializer.KaimingUniformSqrt5(a.weight);
+            AdapterInitialization.KaimingUniformSqrt5(a.weight);
             b.weight.zero_();
         }
 

@@ -1,9 +1,8 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
 using System.Text.Json.Nodes;
-using Microsoft.ML.Peft.Formats;
-using Microsoft.ML.Peft.Methods.Lora;
 using Microsoft.ML.Peft.Adapters;
+using Microsoft.ML.Peft.Formats;
 using TorchSharp;
 using static TorchSharp.torch;
 using TorchSharp.Modules;
@@ -58,8 +57,8 @@ internal sealed class LoHaMethod : PeftMethod
     {
         var loha = (LoHaConfig)config;
         string path = layer.ModulePath;
-        int rank = LoraMethod.PatternValue(loha.RankPattern, path) ?? loha.Rank;
-        double alpha = LoraMethod.PatternValue(loha.AlphaPattern, path) ?? loha.Alpha;
+        int rank = ModulePatterns.ValueFor(loha.RankPattern, path) ?? loha.Rank;
+        double alpha = ModulePatterns.ValueFor(loha.AlphaPattern, path) ?? loha.Alpha;
         ((LoHaLinear)layer).AddAdapter(adapterName, new LoHaAdapterSettings(rank, alpha, loha.RankDropout, loha.ModuleDropout, loha.InitWeights));
     }
 }

@@ -1,8 +1,7 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
-using Microsoft.ML.Peft.Methods.Lora;
-using Microsoft.ML.Peft.Methods.Lycoris;
 using Microsoft.ML.Peft.Adapters;
+using Microsoft.ML.Peft.Methods.Lycoris;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -117,7 +116,7 @@ internal sealed class LoKrLinear : LycorisLinear
         }
         else
         {
-            LoraInitializer.KaimingUniformSqrt5(value);
+            AdapterInitialization.KaimingUniformSqrt5(value);
         }
 
         return new Parameter(value, requires_grad: true);

@@ -2,9 +2,8 @@
 
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.ML.Peft.Formats;
-using Microsoft.ML.Peft.Methods.Lora;
 using Microsoft.ML.Peft.Adapters;
+using Microsoft.ML.Peft.Formats;
 using TorchSharp;
 using static TorchSharp.torch;
 using TorchSharp.Modules;
@@ -63,8 +62,8 @@ internal sealed class LoKrMethod : PeftMethod
     {
         var lokr = (LoKrConfig)config;
         string path = layer.ModulePath;
-        int rank = LoraMethod.PatternValue(lokr.RankPattern, path) ?? lokr.Rank;
-        double alpha = LoraMethod.PatternValue(lokr.AlphaPattern, path) ?? lokr.Alpha;
+        int rank = ModulePatterns.ValueFor(lokr.RankPattern, path) ?? lokr.Rank;
+        double alpha = ModulePatterns.ValueFor(lokr.AlphaPattern, path) ?? lokr.Alpha;
         var settings = new LoKrAdapterSettings(
             rank, alpha, lokr.RankDropout, lokr.RankDropoutScale, lokr.ModuleDropout, lokr.DecomposeBoth, lokr.DecomposeFactor, lokr.Initialization);
         ((LoKrLinear)layer).AddAdapter(adapterName, settings);

@@ -4,20 +4,9 @@ using static TorchSharp.torch;
 
 namespace Microsoft.ML.Peft.Methods.Lora;
 
-/// <summary>LoRA's initializations of A (r×d_in) and B (d_out×r), exactly as PEFT computes them.</summary>
+/// <summary>LoRA's initializations of A (r×d_in) and B (d_out×r), exactly as PEFT computes them (the default one is <see cref="AdapterInitialization.KaimingUniformSqrt5"/>).</summary>
 internal static class LoraInitializer
 {
-    /// <summary>
-    /// Kaiming-uniform with a = √5 on a (fan_out, fan_in) matrix: gain √(2/(1+a²)) = √(1/3), bound = gain·√(3/fan_in)
-    /// = 1/√fan_in. Spelled out rather than left to a library default, since it fixes LoRA's starting point.
-    /// </summary>
-    internal static void KaimingUniformSqrt5(Tensor weight)
-    {
-        double bound = 1.0 / Math.Sqrt(weight.shape[1]);
-        using var noGrad = no_grad();
-        weight.uniform_(-bound, bound);
-    }
-
     /// <summary>A ~ N(0, (1/r)²), PEFT's "gaussian".</summary>
     internal static void Gaussian(Tensor weight, int rank)
     {

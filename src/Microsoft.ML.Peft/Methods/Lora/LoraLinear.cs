@@ -177,7 +177,7 @@ internal sealed class LoraLinear : LoraLayer
         switch (settings.Initialization)
         {
             case LoraInitialization.Default:
-                LoraInitializer.KaimingUniformSqrt5(a.weight);
+                AdapterInitialization.KaimingUniformSqrt5(a.weight);
                 ZeroB(b);
                 break;
             case LoraInitialization.Gaussian:

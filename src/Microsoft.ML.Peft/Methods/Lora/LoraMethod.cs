@@ -3,9 +3,8 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
-using Microsoft.ML.Peft.Formats;
 using Microsoft.ML.Peft.Adapters;
+using Microsoft.ML.Peft.Formats;
 using TorchSharp;
 using static TorchSharp.torch;
 using TorchSharp.Modules;
@@ -90,8 +89,8 @@ internal sealed class LoraMethod : PeftMethod
     {
         var lora = (LoraConfig)config;
         string path = layer.ModulePath;
-        int rank = PatternValue(lora.RankPattern, path) ?? lora.Rank;
-        double alpha = PatternValue(lora.AlphaPattern, path) ?? lora.Alpha;
+        int rank = ModulePatterns.ValueFor(lora.RankPattern, path) ?? lora.Rank;
+        double alpha = ModulePatterns.ValueFor(lora.AlphaPattern, path) ?? lora.Alpha;
         var settings = new LoraAdapterSettings(rank, alpha, lora.Dropout, lora.UseRsLora, lora.UseDora, lora.UseLoraBias, lora.Initialization, lora.PissaIterations);
         ((LoraLayer)layer).AddAdapter(adapterName, settings);
     }
@@ -135,21 +134,6 @@ internal sealed class LoraMethod : PeftMethod
             LoraBiasMode.LoraOnly => withBias.Where(targetPaths.Contains).ToArray(),
             _ => Array.Empty<string>(),
         };
-    }
-
-    /// <summary>PEFT's get_pattern_key: the first pattern p (in order) for which <c>(.*\.)?(p)$</c> matches the module name.</summary>
-    internal static T? PatternValue<T>(IReadOnlyDictionary<string, T> patterns, string modulePath)
-        where T : struct
-    {
-        foreach (var (pattern, value) in patterns)
-        {
-            if (Regex.IsMatch(modulePath, $"^(?:.*\\.)?(?:{pattern})$", RegexOptions.CultureInvariant))
-            {
-                return value;
-            }
-        }
-
-        return null;
     }
 
     private static LoraBiasMode ReadBias(JsonNode? node) => JsonValues.OptionalString(node, "bias") switch

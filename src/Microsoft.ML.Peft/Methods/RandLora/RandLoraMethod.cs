@@ -1,8 +1,8 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
 using System.Text.Json.Nodes;
-using Microsoft.ML.Peft.Formats;
 using Microsoft.ML.Peft.Adapters;
+using Microsoft.ML.Peft.Formats;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

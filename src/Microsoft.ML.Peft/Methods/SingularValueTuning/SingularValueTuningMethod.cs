@@ -1,7 +1,7 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
-using Microsoft.ML.Peft.Formats;
 using Microsoft.ML.Peft.Adapters;
+using Microsoft.ML.Peft.Formats;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

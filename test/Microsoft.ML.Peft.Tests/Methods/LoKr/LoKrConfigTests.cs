@@ -2,8 +2,8 @@
 
 using System.Text.Json.Nodes;
 using Microsoft.ML.Peft.Adapters;
-using Microsoft.ML.Peft.Formats;
 using Microsoft.ML.Peft.Formats.SafeTensors;
+using Microsoft.ML.Peft.Formats;
 using Microsoft.ML.Peft.Tests.Infrastructure;
 using static TorchSharp.torch;
 
