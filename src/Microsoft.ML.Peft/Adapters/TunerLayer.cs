@@ -229,7 +229,7 @@ internal abstract partial class TunerLayer : nn.Module
     /// The adapter's tensors (names relative to this layer, as saved) rewritten for the original, unmutated base
     /// weight; null when the adapter never changed the base.
     /// </summary>
-    internal virtual IReadOnlyDictionary<string, Tensor>? ToPlainLoraOfOriginalBase(string adapterName) => null;
+    internal virtual IReadOnlyDictionary<string, Tensor>? TensorsForOriginalBase(string adapterName) => null;
 
     /// <summary>
     /// Moves the layer's tensors that are not parameters (what unmerge needs, such as DoRA's cached norms) along with

@@ -123,7 +123,7 @@ public sealed partial class PeftModel
                 config = convertedConfig;
                 foreach (var layer in _layers.Values)
                 {
-                    if (layer.ToPlainLoraOfOriginalBase(name) is not { } convertedTensors)
+                    if (layer.TensorsForOriginalBase(name) is not { } convertedTensors)
                     {
                         continue;
                     }

@@ -106,7 +106,7 @@ internal sealed class LoraLinear : LoraLayer
     /// PEFT's subtract_mutated_init: A' = [A; A₀], B' = [B, −B₀] (rank 2r) gives ΔW' = s·(B·A − B₀·A₀), which on the
     /// original W equals W_res + s·B·A. Null for adapters whose initialization left the base untouched.
     /// </summary>
-    internal override IReadOnlyDictionary<string, Tensor>? ToPlainLoraOfOriginalBase(string adapterName)
+    internal override IReadOnlyDictionary<string, Tensor>? TensorsForOriginalBase(string adapterName)
     {
         if (!_initialFactors.TryGetValue(adapterName, out var initial))
         {
