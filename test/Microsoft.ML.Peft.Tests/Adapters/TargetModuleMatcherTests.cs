@@ -2,13 +2,12 @@
 
 using Microsoft.ML.Peft.Adapters;
 using Microsoft.ML.Peft.Methods.Lora;
-using Microsoft.ML.Peft.Methods;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Peft.Tests.Adapters;
 
-/// <summary>PEFT's matching rules (check_target_module_exists, _set_trainable, get_pattern_key) on BERT/RoBERTa names.</summary>
+/// <summary>PEFT's matching rules (check_target_module_exists, _set_trainable) on BERT/RoBERTa names.</summary>
 public sealed class TargetModuleMatcherTests
 {
     private const string Query0 = "bert.encoder.layer.0.attention.self.query";
@@ -145,32 +144,6 @@ public sealed class TargetModuleMatcherTests
         Assert.True(TargetModuleMatcher.IsTarget(config, ModuleSelector.FromNames(Pooler), Pooler));
         Assert.False(TargetModuleMatcher.IsTarget(config, ModuleSelector.FromNames("self.query"), Query0));
         Assert.Equal(new[] { Query0, Query3 }, Targets(config, ModuleSelector.FromRegex(".*\\.query")));
-    }
-
-    [Fact]
-    public void ModulePatterns_ValueFor_FirstMatchingPatternWinsAtDotBoundary()
-    {
-        var queryFirst = new Dictionary<string, int> { ["query"] = 4, ["layer\\.0\\..*query"] = 16 };
-        var layerFirst = new Dictionary<string, int> { ["layer\\.0\\..*query"] = 16, ["query"] = 4 };
-
-        Assert.Equal(4, ModulePatterns.ValueFor(queryFirst, Query0));
-        Assert.Equal(16, ModulePatterns.ValueFor(layerFirst, Query0));
-        Assert.Equal(4, ModulePatterns.ValueFor(layerFirst, Query3));
-        Assert.Equal(4, ModulePatterns.ValueFor(queryFirst, "a.b.query"));
-        Assert.Equal(4, ModulePatterns.ValueFor(queryFirst, "query"));
-        Assert.Null(ModulePatterns.ValueFor(queryFirst, "a.b.xquery"));
-        Assert.Null(ModulePatterns.ValueFor(queryFirst, "a.query.b"));
-        Assert.Null(ModulePatterns.ValueFor(layerFirst, "bert.encoder.layer.10.attention.self.key"));
-    }
-
-    [Fact]
-    public void ModulePatterns_ValueFor_AlternationIsGrouped()
-    {
-        var patterns = new Dictionary<string, double> { ["query|value"] = 2.5 };
-        Assert.Equal(2.5, ModulePatterns.ValueFor(patterns, Value0));
-        Assert.Equal(2.5, ModulePatterns.ValueFor(patterns, Query0));
-        Assert.Null(ModulePatterns.ValueFor(patterns, "a.b.xvalue"));
-        Assert.Null(ModulePatterns.ValueFor(patterns, "a.query.b"));
     }
 
     [Fact]
