@@ -3,8 +3,9 @@
 namespace Microsoft.ML.Peft.Tests.Architecture;
 
 /// <summary>
-/// The layer table of the source tree (docs of the layout: the house plan's table), as data: a folder may use folders of
-/// its own layer or a lower one. Patterns ending in <c>/*</c> stand for every direct subfolder. The same table applies to
+/// The layer table of the source tree, lowest layer first, as data: a folder may use folders of its own layer or a lower
+/// one, so the code reads bottom-up (formats, adapters, tuning, methods, backbones, training, tasks, persistence, catalog,
+/// task folders). Patterns ending in <c>/*</c> stand for every direct subfolder. The same table applies to
 /// Microsoft.ML.Peft.Vision, whose folders may use core folders of a lower or equal layer.
 /// </summary>
 internal static class FolderLayers
