@@ -1,0 +1,43 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+namespace Microsoft.ML.Peft.Tests.Infrastructure;
+
+/// <summary>One task estimator as <see cref="EstimatorWorkout"/> exercises it, without its row types.</summary>
+internal interface IEstimatorWorkoutCase
+{
+    string Name { get; }
+
+    void Run(PretrainedModel backbone, string directory);
+}
+
+/// <summary>
+/// What <see cref="EstimatorWorkout"/> needs to know about one task: its rows, the preprocessing that turns them into the
+/// estimator's input (label to key), the estimator built through the public catalog, and the two columns it reads.
+/// </summary>
+/// <typeparam name="TRow">The input row; it must carry every column <see cref="Preprocess"/> and the estimator read.</typeparam>
+/// <typeparam name="TPrediction">The output row: public settable properties named after the columns the estimator adds.</typeparam>
+internal sealed class EstimatorWorkoutCase<TRow, TPrediction> : IEstimatorWorkoutCase
+    where TRow : class
+    where TPrediction : class, new()
+{
+    public required string Name { get; init; }
+
+    /// <summary>Generated rows: (count, seed) to rows, the same rows for the same arguments.</summary>
+    public required Func<int, int, IEnumerable<TRow>> Rows { get; init; }
+
+    /// <summary>The steps before the estimator, fitted on the training rows (usually MapValueToKey of the label).</summary>
+    public required Func<MLContext, IEstimator<ITransformer>> Preprocess { get; init; }
+
+    /// <summary>The task estimator, on a short schedule, stopping when the token is cancelled.</summary>
+    public required Func<MLContext, PretrainedModel, CancellationToken, IEstimator<ITransformer>> Estimator { get; init; }
+
+    /// <summary>The column the estimator reads its input from (text or tokens).</summary>
+    public required string InputColumn { get; init; }
+
+    /// <summary>The key-typed column the estimator learns from.</summary>
+    public required string LabelColumn { get; init; }
+
+    public void Run(PretrainedModel backbone, string directory) => EstimatorWorkout.Run(this, backbone, directory);
+
+    public override string ToString() => Name;
+}

@@ -1,0 +1,81 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+using Microsoft.ML.Peft.Tests.Infrastructure;
+
+namespace Microsoft.ML.Peft.Tests.Tasks;
+
+/// <summary>
+/// Every task estimator through the same workout (<see cref="EstimatorWorkout"/>) on a tiny random BERT.
+/// A new task joins by adding one case to <see cref="s_cases"/>.
+/// </summary>
+public sealed class EstimatorWorkoutTests : IDisposable
+{
+    private static readonly IEstimatorWorkoutCase[] s_cases =
+    {
+        new EstimatorWorkoutCase<SentimentRow, ClassifierPrediction>
+        {
+            Name = "TextClassification",
+            Rows = (count, seed) => SentimentRows.Create(count, seed),
+            Preprocess = ml => ml.Transforms.Conversion.MapValueToKey(nameof(SentimentRow.Label)),
+            Estimator = (ml, backbone, cancellation) => ml.Peft().LoraTextClassifier(new LoraTextClassifierOptions
+            {
+                Backbone = backbone,
+                Epochs = 1,
+                BatchSize = 16,
+                LearningRate = 1e-2,
+                CancellationToken = cancellation,
+            }),
+            InputColumn = nameof(SentimentRow.Text),
+            LabelColumn = nameof(SentimentRow.Label),
+        },
+        new EstimatorWorkoutCase<TaggedSentence, TaggerPrediction>
+        {
+            Name = "NamedEntityRecognition",
+            Rows = (count, seed) => TaggedSentences.Create(count, seed),
+            Preprocess = ml => ml.Transforms.Conversion.MapValueToKey(nameof(TaggedSentence.Tags)),
+            Estimator = (ml, backbone, cancellation) => ml.Peft().LoraNamedEntityRecognizer(new LoraNamedEntityRecognizerOptions
+            {
+                Backbone = backbone,
+                Epochs = 1,
+                BatchSize = 16,
+                LearningRate = 1e-2,
+                CancellationToken = cancellation,
+            }),
+            InputColumn = nameof(TaggedSentence.Tokens),
+            LabelColumn = nameof(TaggedSentence.Tags),
+        },
+    };
+
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "peft-workout-" + Guid.NewGuid().ToString("N"));
+
+    public static TheoryData<string> Tasks => new(s_cases.Select(c => c.Name));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Tasks))]
+    public void Workout_EveryTaskEstimator_KeepsTheEstimatorContract(string task)
+    {
+        var backbone = PretrainedModel.FromDirectory(TinyBertFolder.Write(Path.Combine(_directory, "tiny-bert")));
+
+        s_cases.Single(c => c.Name == task).Run(backbone, _directory);
+    }
+
+    private sealed class ClassifierPrediction
+    {
+        public float[] Score { get; set; } = Array.Empty<float>();
+
+        public uint PredictedLabel { get; set; }
+    }
+
+    private sealed class TaggerPrediction
+    {
+        public uint[] PredictedTags { get; set; } = Array.Empty<uint>();
+    }
+}
