@@ -6,7 +6,7 @@ namespace Microsoft.ML.Peft;
 
 /// <summary>
 /// Entry point of the PEFT estimators and of pipeline persistence, reached with <c>mlContext.Peft()</c>. Task estimators are
-/// extension methods on this catalog (e.g. <see cref="TextClassificationCatalog.LoraTextClassifier(PeftCatalog, LoraTextClassifierOptions)"/>).
+/// extension methods on this catalog (e.g. <c>mlContext.Peft().LoraTextClassifier(options)</c> in <c>TextClassificationCatalog</c>).
 /// </summary>
 public sealed class PeftCatalog
 {

@@ -4,7 +4,9 @@ using System.IO.Compression;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.ML.Data;
+using Microsoft.ML.Peft.Extensibility;
 using Microsoft.ML.Peft.Formats;
+using Microsoft.ML.Peft.Tasks;
 
 namespace Microsoft.ML.Peft.Persistence;
 
@@ -22,22 +24,13 @@ internal static class PipelineArchive
     private const string InputSchemaEntry = "input-schema.zip";
     private const string MlNetKind = "mlnet";
 
-    private static readonly Dictionary<string, StageLoader> s_loaders = new(StringComparer.Ordinal)
-    {
-        [LoraTextClassificationTransformer.Kind] = LoraTextClassificationTransformer.LoadFrom,
-        [LoraNamedEntityRecognitionTransformer.Kind] = LoraNamedEntityRecognitionTransformer.LoadFrom,
-    };
-
-    /// <summary>Reads one PEFT stage back from the archive.</summary>
-    internal delegate ITransformer StageLoader(MLContext context, ZipArchive archive, string prefix, IReadOnlyList<PretrainedModel> backbones);
-
     internal static void Save(MLContext context, ITransformer model, DataViewSchema inputSchema, string path)
     {
         var stages = Flatten(model).ToList();
         AtomicFile.Write(path, stream =>
         {
             using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
-            WriteEntry(zip, InputSchemaEntry, s => context.Model.Save(new TransformerChain<ITransformer>(), inputSchema, s));
+            ArchiveEntries.WriteEntry(zip, InputSchemaEntry, s => context.Model.Save(new TransformerChain<ITransformer>(), inputSchema, s));
             var manifest = new JsonArray();
             var pending = new List<ITransformer>();
             var schema = inputSchema;
@@ -52,7 +45,7 @@ internal static class PipelineArchive
 
                 string entry = $"stages/{manifest.Count}/mlnet.zip";
                 var chain = new TransformerChain<ITransformer>(pending.ToArray());
-                WriteEntry(zip, entry, s => context.Model.Save(chain, pendingSchema, s));
+                ArchiveEntries.WriteEntry(zip, entry, s => context.Model.Save(chain, pendingSchema, s));
                 manifest.Add(new JsonObject { ["kind"] = MlNetKind, ["entry"] = entry });
                 pending.Clear();
             }
@@ -81,7 +74,7 @@ internal static class PipelineArchive
 
             FlushMlNet();
             var document = new JsonObject { ["format"] = Format, ["version"] = Version, ["stages"] = manifest };
-            WriteEntry(zip, ManifestEntry, s => s.Write(System.Text.Encoding.UTF8.GetBytes(document.ToJsonString(new JsonSerializerOptions { WriteIndented = true }))));
+            ArchiveEntries.WriteEntry(zip, ManifestEntry, s => s.Write(System.Text.Encoding.UTF8.GetBytes(document.ToJsonString(new JsonSerializerOptions { WriteIndented = true }))));
         });
     }
 
@@ -115,13 +108,9 @@ internal static class PipelineArchive
                 {
                     stages.AddRange(Flatten(LoadMlNet(context, zip, entry, path, out _)));
                 }
-                else if (s_loaders.TryGetValue(kind, out var loader))
-                {
-                    stages.Add(loader(context, zip, entry, backbones));
-                }
                 else
                 {
-                    throw new InvalidDataException($"'{path}' has a stage of kind '{kind}', which this version of Microsoft.ML.Peft cannot load; known: {string.Join(", ", s_loaders.Keys)}.");
+                    stages.Add(FindLoader(kind, path)(new StageLoadContext(context, zip, entry, reference => ResolveBackbone(reference, backbones))));
                 }
             }
 
@@ -129,81 +118,19 @@ internal static class PipelineArchive
         }
     }
 
-    /// <summary>Reads a JSON entry, naming the archive and entry when it is missing or malformed.</summary>
-    internal static JsonObject ReadJson(ZipArchive zip, string entryName, string source)
+    /// <summary>The loader of <paramref name="kind"/>; on a miss, the extension assemblies are loaded (they register their stages) and the table is asked again.</summary>
+    /// <exception cref="InvalidDataException">No loader is registered for <paramref name="kind"/>.</exception>
+    private static StageLoader FindLoader(string kind, string path)
     {
-        var entry = zip.GetEntry(entryName) ?? throw new InvalidDataException($"'{source}' has no entry '{entryName}'; the file is damaged or was not written by Microsoft.ML.Peft.");
-        try
+        if (StageLoaderRegistry.TryGet(kind, out var loader))
         {
-            using var stream = entry.Open();
-            return JsonNode.Parse(stream) as JsonObject ?? throw new InvalidDataException($"'{source}': '{entryName}' must hold a JSON object.");
+            return loader;
         }
-        catch (JsonException ex)
-        {
-            throw new InvalidDataException($"'{source}': '{entryName}' is not valid JSON: {ex.Message}", ex);
-        }
-    }
 
-    /// <summary>Reads an entry's bytes, naming the archive and entry when it is missing.</summary>
-    internal static byte[] ReadBytes(ZipArchive zip, string entryName, string source)
-    {
-        var entry = zip.GetEntry(entryName) ?? throw new InvalidDataException($"'{source}' has no entry '{entryName}'; the file is damaged or was not written by Microsoft.ML.Peft.");
-        using var stream = entry.Open();
-        using var buffer = new MemoryStream();
-        stream.CopyTo(buffer);
-        return buffer.ToArray();
-    }
-
-    /// <summary>Writes an entry through a memory buffer, because ML.NET's writer may close the stream it is given.</summary>
-    internal static void WriteEntry(ZipArchive zip, string name, Action<Stream> write)
-    {
-        using var buffer = new MemoryStream();
-        write(buffer);
-        using var entry = zip.CreateEntry(name, CompressionLevel.Fastest).Open();
-        entry.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
-
-    /// <summary>Writes an adapter (saved by <paramref name="saveAdapter"/> into a temporary folder) as entries under <paramref name="prefix"/>.</summary>
-    internal static void WriteAdapter(ZipArchive zip, string prefix, Action<string> saveAdapter)
-    {
-        string temporary = Directory.CreateTempSubdirectory("peft-adapter-").FullName;
-        try
-        {
-            saveAdapter(temporary);
-            foreach (string file in Directory.GetFiles(temporary).Order(StringComparer.Ordinal))
-            {
-                WriteEntry(zip, prefix + Path.GetFileName(file), s => s.Write(File.ReadAllBytes(file)));
-            }
-        }
-        finally
-        {
-            Directory.Delete(temporary, recursive: true);
-        }
-    }
-
-    /// <summary>The files directly under <paramref name="prefix"/>, by name.</summary>
-    internal static Dictionary<string, byte[]> ReadFolder(ZipArchive zip, string prefix, string source) =>
-        zip.Entries
-            .Where(e => e.FullName.StartsWith(prefix, StringComparison.Ordinal) && e.Name.Length > 0)
-            .ToDictionary(e => e.Name, e => ReadBytes(zip, e.FullName, source), StringComparer.Ordinal);
-
-    /// <summary>Loads the adapter stored under <paramref name="prefix"/> onto <paramref name="network"/> (through a temporary folder).</summary>
-    internal static PeftModel ReadAdapter(ZipArchive zip, string prefix, string source, TorchSharp.torch.nn.Module network)
-    {
-        string temporary = Directory.CreateTempSubdirectory("peft-adapter-").FullName;
-        try
-        {
-            foreach (var (name, bytes) in ReadFolder(zip, prefix, source))
-            {
-                File.WriteAllBytes(Path.Combine(temporary, name), bytes);
-            }
-
-            return PeftModel.FromPretrained(network, temporary);
-        }
-        finally
-        {
-            Directory.Delete(temporary, recursive: true);
-        }
+        ExtensionAssemblies.EnsureLoaded();
+        return StageLoaderRegistry.TryGet(kind, out loader)
+            ? loader
+            : throw new InvalidDataException($"'{path}' has a stage of kind '{kind}', which this version of Microsoft.ML.Peft cannot load; known: {string.Join(", ", StageLoaderRegistry.Kinds)}.");
     }
 
     /// <summary>A given backbone with the same weights, else the recorded folder if it still exists.</summary>
@@ -221,7 +148,7 @@ internal static class PipelineArchive
                 $"'{path}' has no {ManifestEntry}, so it was not saved by mlContext.Peft().Model.Save or it is damaged. A model saved by mlContext.Model.Save is loaded with mlContext.Model.Load.");
         }
 
-        var manifest = ReadJson(zip, ManifestEntry, path);
+        var manifest = ArchiveEntries.ReadJson(zip, ManifestEntry, path);
         if (manifest["format"]?.GetValue<string>() != Format)
         {
             throw new InvalidDataException($"'{path}' is not a pipeline saved by mlContext.Peft().Model.Save (format \"{manifest["format"]}\"). A model saved by mlContext.Model.Save is loaded with mlContext.Model.Load.");
@@ -244,7 +171,7 @@ internal static class PipelineArchive
 
     private static ITransformer LoadMlNet(MLContext context, ZipArchive zip, string entry, string path, out DataViewSchema schema)
     {
-        using var buffer = new MemoryStream(ReadBytes(zip, entry, path));
+        using var buffer = new MemoryStream(ArchiveEntries.ReadBytes(zip, entry, path));
         return context.Model.Load(buffer, out schema);
     }
 }

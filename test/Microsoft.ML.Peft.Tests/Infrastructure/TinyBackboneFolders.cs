@@ -58,7 +58,7 @@ internal static class TinyBackboneFolders
     {
         manual_seed(seed);
         using var scope = NewDisposeScope();
-        using var encoder = TextArchitectures.Get(config["model_type"]!.GetValue<string>(), "tiny").CreateEncoder(config, "tiny");
+        using var encoder = BackboneRegistry.Get(config["model_type"]!.GetValue<string>(), "tiny").CreateEncoder(config, "tiny");
         SafeTensorsFile.Write(path, encoder.state_dict(), metadata: null);
     }
 }

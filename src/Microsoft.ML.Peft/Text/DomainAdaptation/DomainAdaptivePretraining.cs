@@ -4,6 +4,7 @@ using System.Globalization;
 using Microsoft.ML.Peft.Backbones;
 using Microsoft.ML.Peft.Backbones.Text;
 using Microsoft.ML.Peft.Formats;
+using Microsoft.ML.Peft.Tasks;
 using Microsoft.ML.Peft.Training;
 using static TorchSharp.torch;
 
@@ -169,19 +170,14 @@ internal static class DomainAdaptivePretraining
     /// The user's method (default OpenMed's LoRA) completed for this run: <see cref="Defaults.TargetModules"/> when no targets are
     /// set, the head under <c>modules_to_save</c> when it trains, and the backbone as <c>base_model_name_or_path</c>.
     /// </summary>
-    internal static PeftConfig MethodConfig(PeftConfig? method, TextBackbone backbone, MaskedLanguageModel model, bool trainHead)
-    {
-        var config = method?.Clone() ?? new LoraConfig { Rank = Defaults.Rank, Alpha = Defaults.Alpha, Dropout = Defaults.Dropout };
-        Adapters.PeftMethodRegistry.ForConfig(config).CompleteForModelType(config, backbone.Architecture.ModelType);
-        config.TargetModules ??= ModuleSelector.FromNames(Defaults.TargetModules.ToArray());
-        if (trainHead)
-        {
-            config.ModulesToSave = (config.ModulesToSave ?? Array.Empty<string>()).Union(new[] { model.HeadName }).ToList();
-        }
-
-        config.BaseModelNameOrPath ??= backbone.Source;
-        return config;
-    }
+    internal static PeftConfig MethodConfig(PeftConfig? method, TextBackbone backbone, MaskedLanguageModel model, bool trainHead) =>
+        MethodCompletion.Complete(
+            method,
+            backbone.Model,
+            () => new LoraConfig { Rank = Defaults.Rank, Alpha = Defaults.Alpha, Dropout = Defaults.Dropout },
+            Defaults.TargetModules,
+            trainHead ? new[] { model.HeadName } : null,
+            taskType: null);
 
     private static void CheckTexts(IReadOnlyList<string> texts, string parameterName)
     {
@@ -234,18 +230,17 @@ internal static class DomainAdaptivePretraining
     private static Func<double> ValidationLoss(MaskedLanguageModel model, MaskedLanguageModelingCollator collator, EncodedText[] rows, TrainingSettings settings, Device device) => () =>
     {
         var random = new Random(settings.Seed);
-        var order = Enumerable.Range(0, rows.Length).OrderBy(i => rows[i].Length).ToArray();
         double total = 0;
         long scored = 0;
-        for (int start = 0; start < order.Length; start += settings.BatchSize)
+        BatchInference.ForEachBatch(rows.Select(r => r.Length).ToArray(), settings.BatchSize, indices =>
         {
             using var scope = NewDisposeScope();
-            var batch = collator.Collate(order.Skip(start).Take(settings.BatchSize).Select(i => rows[i]).ToList(), random);
+            var batch = collator.Collate(indices.Select(i => rows[i]).ToList(), random);
             var (ids, types, mask, labels) = batch.ToTensors(device);
             int count = batch.ScoredCount;
             total += model.Loss(ids, types, mask, labels).to_type(ScalarType.Float64).item<double>() * count;
             scored += count;
-        }
+        });
 
         return scored == 0
             ? throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"No token of the {rows.Length} validation texts was selected for prediction; give more or longer validation texts."))

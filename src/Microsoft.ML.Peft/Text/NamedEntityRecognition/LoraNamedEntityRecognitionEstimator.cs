@@ -1,6 +1,7 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
 using Microsoft.ML.Data;
+using Microsoft.ML.Peft.Tasks;
 using Microsoft.ML.Peft.Text.NamedEntityRecognition;
 
 namespace Microsoft.ML.Peft;
@@ -33,13 +34,13 @@ public sealed class LoraNamedEntityRecognitionEstimator : IEstimator<LoraNamedEn
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        var tokens = Find(inputSchema, "Tokens", _columns.TokensColumn);
+        var tokens = SchemaErrors.Find(inputSchema, "Tokens", _columns.TokensColumn);
         if (tokens.Kind != SchemaShape.Column.VectorKind.VariableVector && tokens.Kind != SchemaShape.Column.VectorKind.Vector || tokens.ItemType is not TextDataViewType)
         {
             throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Schema mismatch for tokens column '{tokens.Name}': expected vector of String, got {tokens.ItemType}.");
         }
 
-        var tags = Find(inputSchema, "Tags", _options.TagsColumnName);
+        var tags = SchemaErrors.Find(inputSchema, "Tags", _options.TagsColumnName);
         if (!tags.IsKey || tags.Kind == SchemaShape.Column.VectorKind.Scalar)
         {
             throw new ArgumentOutOfRangeException(
@@ -50,14 +51,10 @@ public sealed class LoraNamedEntityRecognitionEstimator : IEstimator<LoraNamedEn
         bool readsText = _columns.ReadsText(name => inputSchema.Any(c => c.Name == name));
         if (readsText)
         {
-            var text = Find(inputSchema, "Text", _columns.TextColumn!);
-            if (text.Kind != SchemaShape.Column.VectorKind.Scalar || text.ItemType is not TextDataViewType)
-            {
-                throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Schema mismatch for text column '{text.Name}': expected String, got {text.ItemType}.");
-            }
+            SchemaErrors.FindText(inputSchema, "Text", _columns.TextColumn!);
         }
 
-        return NamedEntityOutputShape.Create(_context, inputSchema, _columns, tags.Annotations.Any(a => a.Name == "KeyValues"), readsText);
+        return NamedEntityOutputShape.Create(_context, inputSchema, _columns, SchemaErrors.HasKeyValues(tags), readsText);
     }
 
     /// <summary>Trains the adapter and head on <paramref name="input"/>.</summary>
@@ -68,11 +65,4 @@ public sealed class LoraNamedEntityRecognitionEstimator : IEstimator<LoraNamedEn
         ArgumentNullException.ThrowIfNull(input);
         return NamedEntityTrainer.Train(_context, _options, _columns, input);
     }
-
-    private static SchemaShape.Column Find(SchemaShape schema, string role, string name) =>
-        schema.FirstOrDefault(c => c.Name == name) is { Name: not null } column
-            ? column
-            : throw new ArgumentOutOfRangeException(
-                nameof(schema),
-                $"{role} column '{name}' not found. The data has the columns: {string.Join(", ", schema.Select(c => $"'{c.Name}'"))}. Set the {role.ToLowerInvariant()} column name option to one of them.");
 }

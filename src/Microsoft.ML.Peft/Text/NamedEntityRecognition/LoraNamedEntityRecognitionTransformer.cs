@@ -4,9 +4,8 @@ using System.IO.Compression;
 using Microsoft.ML.Data;
 using Microsoft.ML.Peft.Backbones;
 using Microsoft.ML.Peft.Backbones.Text;
-using Microsoft.ML.Peft.Persistence;
 using Microsoft.ML.Peft.Text.NamedEntityRecognition;
-using Microsoft.ML.Peft.Text.TextClassification;
+using Microsoft.ML.Peft.Tasks;
 
 namespace Microsoft.ML.Peft;
 
@@ -78,7 +77,7 @@ public sealed class LoraNamedEntityRecognitionTransformer : ITransformer, IPersi
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         ThrowIfDisposed();
-        return new NamedEntityRowMapper(inputSchema, this);
+        return new BatchPredictorRowMapper<TaggerInput, SentencePrediction>(inputSchema, new NamedEntityPredictor(this));
     }
 
     /// <summary>Returns a lazy view that tags sentences in batches as it is read.</summary>
@@ -87,7 +86,7 @@ public sealed class LoraNamedEntityRecognitionTransformer : ITransformer, IPersi
     {
         ArgumentNullException.ThrowIfNull(input);
         ThrowIfDisposed();
-        return new NamedEntityDataView(input, this);
+        return new BatchScoringDataView<TaggerInput, SentencePrediction>(input, new NamedEntityPredictor(this));
     }
 
     /// <summary>
@@ -124,10 +123,6 @@ public sealed class LoraNamedEntityRecognitionTransformer : ITransformer, IPersi
             Network.Dispose();
         }
     }
-
-    /// <summary>Reads a transformer written by <see cref="IPersistablePeftTransformer.SaveTo"/>.</summary>
-    internal static ITransformer LoadFrom(MLContext context, ZipArchive archive, string prefix, IReadOnlyList<PretrainedModel> backbones) =>
-        NamedEntityArchive.Load(context, archive, prefix, backbones);
 
     /// <summary>
     /// Tags given words as they are and splits raw texts into words first (<see cref="Backbones.Text.TextTokenizer.SplitWords"/>),

@@ -1,99 +1,38 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
 using System.IO.Compression;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Microsoft.ML.Peft.Backbones;
 using Microsoft.ML.Peft.Backbones.Text;
-using Microsoft.ML.Peft.Persistence;
-using Microsoft.ML.Peft.Text.TextClassification;
-using Microsoft.ML.Peft.Training;
+using Microsoft.ML.Peft.Tasks;
 
 namespace Microsoft.ML.Peft.Text.NamedEntityRecognition;
 
 /// <summary>
-/// A tagger's folder inside a pipeline archive: <c>stage.json</c> (columns, tag names, backbone reference, window settings),
-/// <c>adapter/</c> (Hugging Face PEFT format) and <c>tokenizer/</c>, laid out as the text classifier's.
+/// The tagger's fields of a <see cref="StageArchive"/> folder: its columns, the number of tags and their names, the tokenizer's
+/// length and the window overlap; the tokenizer's files are the stage's preprocessor files.
 /// </summary>
 internal static class NamedEntityArchive
 {
-    private const int Version = 1;
-    private const string StageFile = "stage.json";
-    private const string AdapterFolder = "adapter/";
-    private const string TokenizerFolder = "tokenizer/";
+    private const int DefaultPredictionBatchSize = 32;
 
     internal static void Save(LoraNamedEntityRecognitionTransformer transformer, ZipArchive archive, string prefix)
     {
         var network = transformer.Network;
-        var stage = new JsonObject
-        {
-            ["kind"] = LoraNamedEntityRecognitionTransformer.Kind,
-            ["version"] = Version,
-            ["tokens_column"] = transformer.Columns.TokensColumn,
-            ["predicted_tags_column"] = transformer.Columns.PredictedTagsColumn,
-            ["text_column"] = transformer.Columns.TextColumn,
-            ["tag_count"] = network.LabelCount,
-            ["tag_key_values"] = transformer.TagNames?.ToJson(),
-            ["backbone"] = transformer.Backbone.ToJson(),
-            ["max_sequence_length"] = network.Tokenizer.MaxLength,
-            ["window_overlap"] = network.WindowOverlap,
-            ["prediction_batch_size"] = transformer.PredictionBatchSize,
-            ["merged"] = network.Peft.IsMerged,
-        };
-        PipelineArchive.WriteEntry(archive, prefix + StageFile, s => JsonSerializer.Serialize(s, stage, new JsonSerializerOptions { WriteIndented = true }));
-        PipelineArchive.WriteAdapter(archive, prefix + AdapterFolder, transformer.SaveAdapter);
-        foreach (var (name, bytes) in network.Tokenizer.Files.OrderBy(f => f.Key, StringComparer.Ordinal))
-        {
-            PipelineArchive.WriteEntry(archive, prefix + TokenizerFolder + name, s => s.Write(bytes));
-        }
+        var fields = transformer.Columns.ToJson();
+        fields["window_overlap"] = network.WindowOverlap;
+        LabelKeyValues.WriteClasses(fields, "tag", network.LabelCount, transformer.TagNames);
+        TextStageTokenizer.Write(fields, network.Tokenizer);
+        StageArchive.Save(archive, prefix, new StageRecord(LoraNamedEntityRecognitionTransformer.Kind, transformer.Backbone, network.Peft, transformer.PredictionBatchSize, network.Tokenizer.Files, fields));
     }
 
-    internal static LoraNamedEntityRecognitionTransformer Load(MLContext context, ZipArchive archive, string prefix, IReadOnlyList<PretrainedModel> backbones)
+    internal static ITransformer Load(StageLoadContext context)
     {
-        string source = prefix + StageFile;
-        var stage = PipelineArchive.ReadJson(archive, source, source);
-        int version = stage["version"]?.GetValue<int>() ?? 0;
-        if (version != Version)
-        {
-            throw new InvalidDataException($"{source}: named-entity recognizer format version {version}; this version of Microsoft.ML.Peft reads version {Version}.");
-        }
-
-        var columns = new NamedEntityColumns(
-            stage["tokens_column"]?.GetValue<string>() ?? throw new InvalidDataException($"{source}: missing \"tokens_column\"."),
-            stage["predicted_tags_column"]?.GetValue<string>() ?? throw new InvalidDataException($"{source}: missing \"predicted_tags_column\"."),
-            stage["text_column"]?.GetValue<string>());
-        int tagCount = stage["tag_count"]?.GetValue<int>() ?? throw new InvalidDataException($"{source}: missing \"tag_count\".");
-        var tagNames = stage["tag_key_values"] is JsonObject values ? LabelKeyValues.FromJson(values, source) : null;
-        var reference = BackboneReference.FromJson(stage["backbone"] as JsonObject ?? throw new InvalidDataException($"{source}: missing \"backbone\"."), source);
-        var backbone = PipelineArchive.ResolveBackbone(reference, backbones).AsText("LoraNamedEntityRecognizer");
-        var tokenizer = backbone.Architecture.CreateTokenizer(
-            PipelineArchive.ReadFolder(archive, prefix + TokenizerFolder, source),
-            stage["max_sequence_length"]?.GetValue<int>() ?? backbone.MaxSequenceLength);
-
+        var stage = StageArchive.Load(context, "named-entity recognizer");
+        int? windowOverlap = stage.Fields["window_overlap"]?.GetValue<int>();
+        var (tagCount, tagNames) = stage.Classes("tag");
+        var backbone = stage.Backbone.AsText("LoraNamedEntityRecognizer");
+        var tokenizer = TextStageTokenizer.Read(stage, backbone);
         var network = backbone.Architecture.CreateTokenClassifier(backbone.CreateEncoder(), tagCount);
-        try
-        {
-            var peft = PipelineArchive.ReadAdapter(archive, prefix + AdapterFolder, source, network);
-            if (stage["merged"]?.GetValue<bool>() == true)
-            {
-                peft.MergeAdapter();
-            }
-
-            var device = DeviceSelector.Select(context);
-            peft.To(device);
-            network.eval();
-            return new LoraNamedEntityRecognitionTransformer(
-                new TokenClassifierNetwork(peft, network, tokenizer, stage["window_overlap"]?.GetValue<int>(), device),
-                columns,
-                tagNames,
-                reference,
-                stage["prediction_batch_size"]?.GetValue<int>() ?? 32,
-                trainingInfo: null);
-        }
-        catch
-        {
-            network.Dispose();
-            throw;
-        }
+        return stage.Build(network, (peft, device) =>
+            new LoraNamedEntityRecognitionTransformer(new TokenClassifierNetwork(peft, network, tokenizer, windowOverlap, device), NamedEntityColumns.FromJson(stage), tagNames, stage.Reference, stage.PredictionBatchSize(DefaultPredictionBatchSize), trainingInfo: null));
     }
 }

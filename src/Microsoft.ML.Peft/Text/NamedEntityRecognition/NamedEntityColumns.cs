@@ -1,7 +1,8 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
+using System.Text.Json.Nodes;
 using Microsoft.ML.Data;
-using Microsoft.ML.Peft.Text.TextClassification;
+using Microsoft.ML.Peft.Tasks;
 
 namespace Microsoft.ML.Peft.Text.NamedEntityRecognition;
 
@@ -19,6 +20,19 @@ internal sealed record NamedEntityColumns(string TokensColumn, string PredictedT
 
     /// <summary>The span columns in the order they follow the predicted tags.</summary>
     internal static readonly string[] SpanColumns = { EntityStarts, EntityLengths, EntityTypes, EntityScores };
+
+    /// <summary>The columns as fields of the stage's <c>stage.json</c>.</summary>
+    internal JsonObject ToJson() => new()
+    {
+        ["tokens_column"] = TokensColumn,
+        ["predicted_tags_column"] = PredictedTagsColumn,
+        ["text_column"] = TextColumn,
+    };
+
+    /// <summary>The columns saved by <see cref="ToJson"/>.</summary>
+    /// <exception cref="InvalidDataException">A required column name is missing.</exception>
+    internal static NamedEntityColumns FromJson(LoadedStage stage) =>
+        new(stage.RequiredString("tokens_column"), stage.RequiredString("predicted_tags_column"), stage.Fields["text_column"]?.GetValue<string>());
 
     /// <summary>Checks that the tokens column exists and is a vector of text.</summary>
     internal void CheckInput(DataViewSchema inputSchema)

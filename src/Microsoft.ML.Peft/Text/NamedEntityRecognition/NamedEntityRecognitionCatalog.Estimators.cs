@@ -1,5 +1,7 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
+using Microsoft.ML.Peft.Tasks;
+
 namespace Microsoft.ML.Peft;
 
 public static partial class NamedEntityRecognitionCatalog
@@ -39,25 +41,13 @@ public static partial class NamedEntityRecognitionCatalog
         double learningRate = LoraNamedEntityRecognizerOptions.Defaults.LearningRate)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        ArgumentNullException.ThrowIfNull(backbone);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rank);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(alpha);
-        return new LoraNamedEntityRecognitionEstimator(catalog.Context, new LoraNamedEntityRecognizerOptions
-        {
-            Backbone = backbone,
-            TokensColumnName = tokensColumnName,
-            TagsColumnName = tagsColumnName,
-            TextColumnName = textColumnName,
-            Method = new LoraConfig { Rank = rank, Alpha = alpha, Dropout = 0.05 },
-            Epochs = epochs,
-            BatchSize = batchSize,
-            LearningRate = learningRate,
-        });
+        var columns = new LoraNamedEntityRecognizerOptions { TokensColumnName = tokensColumnName, TagsColumnName = tagsColumnName, TextColumnName = textColumnName };
+        return new LoraNamedEntityRecognitionEstimator(catalog.Context, CatalogArguments.WithLora(columns, backbone, rank, alpha, dropout: 0.05, epochs, batchSize, learningRate));
     }
 
     /// <summary>Creates a <see cref="LoraNamedEntityRecognitionEstimator"/> from options, where the method may be any registered PEFT method.</summary>
     /// <param name="catalog">The catalog, from <c>mlContext.Peft()</c>.</param>
-    /// <param name="options">The options; <see cref="LoraNamedEntityRecognizerOptions.Backbone"/> is required.</param>
+    /// <param name="options">The options; <see cref="PeftTrainerOptions.Backbone"/> is required.</param>
     /// <returns>The estimator.</returns>
     public static LoraNamedEntityRecognitionEstimator LoraNamedEntityRecognizer(this PeftCatalog catalog, LoraNamedEntityRecognizerOptions options)
     {

@@ -4,7 +4,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Peft.Backbones;
 using Microsoft.ML.Peft.Backbones.Text;
 using Microsoft.ML.Peft.Text.DomainAdaptation;
-using Microsoft.ML.Peft.Text.TextClassification;
+using Microsoft.ML.Peft.Tasks;
 using Microsoft.ML.Peft.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -24,9 +24,7 @@ internal static class NamedEntityTrainer
     {
         var backbone = options.Backbone!.AsText(LogName);
         columns.CheckInput(input.Schema);
-        var tagsColumn = FindTags(input.Schema, options.TagsColumnName);
-        int tagCount = (int)((KeyDataViewType)((VectorDataViewType)tagsColumn.Type).ItemType).Count;
-        var tagNames = LabelKeyValues.FromColumn(tagsColumn);
+        var (_, tagCount, tagNames) = ClassColumn.Of(FindTags(input.Schema, options.TagsColumnName));
         if (columns.TextColumn is { } textColumn)
         {
             // Checked before training rather than when the trained model is built, so a wrong tags column costs no training time.
@@ -42,8 +40,9 @@ internal static class NamedEntityTrainer
             validation = NamedEntityRows.Read(validationSet, columns.TokensColumn, options.TagsColumnName, "validation");
         }
 
-        using var log = ChannelLog.Start(context, LogName);
-        var device = DeviceSelector.Select(context, log.Warning);
+        using var run = TaskTrainingRun.Start(context, LogName);
+        var log = run.Log;
+        var device = run.Device;
         var tokenizer = backbone.CreateTokenizer(options.MaxSequenceLength);
         var sentences = training.Words.Select(w => WindowedSentence.Encode(tokenizer, w, options.WindowOverlap)).ToArray();
         var windows = new List<(WordAlignedEncoding Encoding, long[] Labels)>();
@@ -61,7 +60,7 @@ internal static class NamedEntityTrainer
 
         log.Info($"{training.Count} sentences in {windows.Count} windows of at most {tokenizer.MaxLength} tokens.");
 
-        int seed = TaskTraining.Seed(context, LogName);
+        int seed = run.DrawSeed();
 
         var method = MethodConfig(options.Method, backbone);
         var encoder = backbone.CreateEncoder();
@@ -86,16 +85,15 @@ internal static class NamedEntityTrainer
             }
 
             network = backbone.Architecture.CreateTokenClassifier(encoder, tagCount);
-            peft = PeftModel.Create(network, method);
-            peft.To(device);
+            var adapted = run.Adapt(network, method, backbone.Model);
+            peft = adapted.Peft;
+            var report = adapted.Report;
             if (adaptation is not null)
             {
                 int copied = adaptation.CopyInto(peft, backbone.Architecture.CheckpointPrefixes[0]);
                 log.Info($"Started the tagging adapter from domain-adaptive pre-training ({copied} tensors).");
             }
 
-            var report = peft.GetTrainableParameterReport();
-            log.Info($"{backbone}: {report}");
             var scorer = new TokenClassifierNetwork(peft, network, tokenizer, options.WindowOverlap, device);
             var validationSentences = validation?.Words.Select(w => scorer.Encode(w)).ToArray();
 
@@ -115,19 +113,13 @@ internal static class NamedEntityTrainer
                     ? null
                     : new ValidationEvaluator("word accuracy", HigherIsBetter: true, () => WordAccuracy(scorer.Predict(validationSentences, options.PredictionBatchSize), validation!.Tags!)),
             };
-            var result = TaskTraining.Run(options, job, seed, device, log, peft);
-            var info = new NamedEntityRecognizerTrainingInfo
+            var result = run.Train(options, job, peft);
+            var info = new NamedEntityRecognizerTrainingInfo(report, result)
             {
                 TrainingSentences = training.Count,
                 TrainingWindows = windows.Count,
                 TruncatedWords = truncatedWords,
-                TrainableParameters = report.TrainableParameters,
-                TotalParameters = report.AllParameters,
-                Steps = result.Steps,
-                EpochsRun = result.EpochsCompleted,
-                ValidationAccuracy = result.MetricHistory,
                 DomainAdaptationLoss = adaptation?.Training.FinalLoss,
-                Elapsed = result.Elapsed,
             };
             return new LoraNamedEntityRecognitionTransformer(scorer, columns, tagNames, BackboneReference.Of(backbone.Model), options.PredictionBatchSize, info);
         }
@@ -170,21 +162,10 @@ internal static class NamedEntityTrainer
     /// The user's method (default: OpenMed's LoRA r 16, alpha 32, dropout 0.05 on the attention projections) completed for this
     /// task: the head in <c>modules_to_save</c>, <c>task_type</c> TOKEN_CLS and the backbone as <c>base_model_name_or_path</c>.
     /// </summary>
-    internal static PeftConfig MethodConfig(PeftConfig? method, TextBackbone backbone)
-    {
-        var config = method?.Clone() ?? new LoraConfig
-        {
-            Rank = LoraNamedEntityRecognizerOptions.Defaults.Rank,
-            Alpha = LoraNamedEntityRecognizerOptions.Defaults.Alpha,
-            Dropout = 0.05,
-        };
-        Adapters.PeftMethodRegistry.ForConfig(config).CompleteForModelType(config, backbone.Architecture.ModelType);
-        config.TargetModules ??= ModuleSelector.FromNames(backbone.Architecture.AttentionProjectionModules.ToArray());
-        config.ModulesToSave = (config.ModulesToSave ?? Array.Empty<string>()).Union(backbone.Architecture.TokenClassifierHeadModules).ToList();
-        config.TaskType ??= "TOKEN_CLS";
-        config.BaseModelNameOrPath ??= backbone.Source;
-        return config;
-    }
+    internal static PeftConfig MethodConfig(PeftConfig? method, TextBackbone backbone) =>
+        MethodCompletion.Complete(method, backbone.Model, DefaultMethod, backbone.Architecture.AttentionProjectionModules, backbone.Architecture.TokenClassifierHeadModules, "TOKEN_CLS");
+
+    private static PeftConfig DefaultMethod() => new LoraConfig { Rank = LoraNamedEntityRecognizerOptions.Defaults.Rank, Alpha = LoraNamedEntityRecognizerOptions.Defaults.Alpha, Dropout = 0.05 };
 
     private static DataViewSchema.Column FindTags(DataViewSchema schema, string name)
     {

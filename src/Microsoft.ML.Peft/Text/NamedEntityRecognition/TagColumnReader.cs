@@ -2,6 +2,7 @@
 
 using System.Numerics;
 using Microsoft.ML.Data;
+using Microsoft.ML.Peft.Tasks;
 
 namespace Microsoft.ML.Peft.Text.NamedEntityRecognition;
 

@@ -2,6 +2,7 @@
 
 using Microsoft.ML.Peft.Backbones;
 using Microsoft.ML.Peft.Backbones.Text;
+using Microsoft.ML.Peft.Tasks;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -51,15 +52,14 @@ internal sealed class TokenClassifierNetwork : IDisposable
     {
         var windows = sentences.SelectMany((s, i) => s.Windows.Select((w, k) => (Sentence: i, Window: k, Encoding: w))).ToList();
         var perWindow = sentences.Select(s => new IReadOnlyList<WordPrediction>[s.Windows.Count]).ToArray();
-        var order = Enumerable.Range(0, windows.Count).OrderBy(i => windows[i].Encoding.Length).ToArray();
         lock (_gate)
         {
             Network.eval();
             using var noGrad = no_grad();
-            for (int start = 0; start < order.Length; start += batchSize)
+            BatchInference.ForEachBatch(windows.Select(w => w.Encoding.Length).ToArray(), batchSize, indices =>
             {
                 using var scope = NewDisposeScope();
-                var batch = order.Skip(start).Take(batchSize).Select(i => windows[i]).ToList();
+                var batch = indices.Select(i => windows[i]).ToList();
                 var (ids, types, mask) = TokenClassificationCollator.Collate(batch.Select(b => b.Encoding).ToList(), Tokenizer.Layout.PadId, Device);
 
                 // The arg max of the probabilities is the arg max of the logits (softmax is monotonic), so the tags are unchanged.
@@ -72,7 +72,7 @@ internal sealed class TokenClassifierNetwork : IDisposable
                     var row = Enumerable.Range((int)(b * time), (int)time).Select(p => new WordPrediction((int)tags[p], probabilities[p])).ToArray();
                     perWindow[batch[b].Sentence][batch[b].Window] = batch[b].Encoding.AtFirstSubTokens(row);
                 }
-            }
+            });
         }
 
         return sentences.Select((s, i) => s.WordCount == 0 ? Array.Empty<WordPrediction>() : WindowPredictions.Merge(s, perWindow[i])).ToArray();

@@ -1,6 +1,6 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
-using Microsoft.ML.Peft.Text;
+using Microsoft.ML.Peft.Tasks;
 using Microsoft.ML.Peft.Text.TextClassification;
 
 namespace Microsoft.ML.Peft;
@@ -35,22 +35,14 @@ public sealed class LoraTextClassificationEstimator : IEstimator<LoraTextClassif
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        CheckText(inputSchema, "Text", _columns.TextColumn);
+        SchemaErrors.FindText(inputSchema, "Text", _columns.TextColumn);
         if (_columns.SecondTextColumn is { } second)
         {
-            CheckText(inputSchema, "Second text", second);
+            SchemaErrors.FindText(inputSchema, "Second text", second);
         }
 
-        var label = Find(inputSchema, "Label", _options.LabelColumnName);
-        if (!label.IsKey)
-        {
-            throw new ArgumentOutOfRangeException(
-                nameof(inputSchema),
-                $"Schema mismatch for label column '{label.Name}': expected Key, got {label.ItemType}. Add mlContext.Transforms.Conversion.MapValueToKey(\"{label.Name}\") before the estimator.");
-        }
-
-        bool hasKeyValues = label.Annotations.Any(a => a.Name == "KeyValues");
-        return TextClassifierOutputShape.Create(_context, inputSchema, _columns, hasKeyValues);
+        var label = SchemaErrors.FindLabelKey(inputSchema, _options.LabelColumnName);
+        return ScoreColumnsShape.Create(_context, inputSchema, _columns.ScoreColumn, _columns.PredictedLabelColumn, SchemaErrors.HasKeyValues(label));
     }
 
     /// <summary>Trains the adapter and head on <paramref name="input"/> and returns the trained classifier.</summary>
@@ -61,24 +53,5 @@ public sealed class LoraTextClassificationEstimator : IEstimator<LoraTextClassif
     {
         ArgumentNullException.ThrowIfNull(input);
         return TextClassifierTrainer.Train(_context, _options, _columns, input);
-    }
-
-    private static SchemaShape.Column Find(SchemaShape schema, string role, string name) =>
-        schema.FirstOrDefault(c => c.Name == name) is { Name: not null } column
-            ? column
-            : throw new ArgumentOutOfRangeException(
-                nameof(schema),
-                $"{role} column '{name}' not found. The data has the columns: {string.Join(", ", schema.Select(c => $"'{c.Name}'"))}. Set the {role.ToLowerInvariant()} column name option to one of them.");
-
-    private static void CheckText(SchemaShape schema, string role, string name)
-    {
-        var column = Find(schema, role, name);
-        if (column.Kind != SchemaShape.Column.VectorKind.Scalar || column.ItemType is not Microsoft.ML.Data.TextDataViewType)
-        {
-            throw new ArgumentOutOfRangeException(
-                nameof(schema),
-                $"Schema mismatch for {role.ToLowerInvariant()} column '{name}': expected String, got {(column.Kind == SchemaShape.Column.VectorKind.Scalar ? string.Empty : "vector of ")}{column.ItemType}. "
-                + "Convert it to text first, e.g. with mlContext.Transforms.Conversion.ConvertType or a custom mapping.");
-        }
     }
 }

@@ -3,7 +3,7 @@
 using System.IO.Compression;
 using Microsoft.ML.Data;
 using Microsoft.ML.Peft.Backbones;
-using Microsoft.ML.Peft.Persistence;
+using Microsoft.ML.Peft.Tasks;
 using Microsoft.ML.Peft.Text.TextClassification;
 
 namespace Microsoft.ML.Peft;
@@ -68,7 +68,7 @@ public sealed class LoraTextClassificationTransformer : ITransformer, IPersistab
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         ThrowIfDisposed();
-        return new TextClassifierRowMapper(inputSchema, this);
+        return new BatchPredictorRowMapper<(string Text, string? Second), float[]>(inputSchema, new TextClassifierPredictor(this));
     }
 
     /// <summary>Returns a lazy view that scores rows in batches as it is read; nothing is computed here.</summary>
@@ -77,7 +77,7 @@ public sealed class LoraTextClassificationTransformer : ITransformer, IPersistab
     {
         ArgumentNullException.ThrowIfNull(input);
         ThrowIfDisposed();
-        return new TextClassifierDataView(input, this);
+        return new BatchScoringDataView<(string Text, string? Second), float[]>(input, new TextClassifierPredictor(this));
     }
 
     /// <summary>
@@ -125,10 +125,6 @@ public sealed class LoraTextClassificationTransformer : ITransformer, IPersistab
         var encoded = rows.Select(r => _network.Tokenizer.Encode(r.Text, Columns.SecondTextColumn is null ? null : r.Second ?? string.Empty)).ToList();
         return _network.Score(encoded, PredictionBatchSize);
     }
-
-    /// <summary>Reads a transformer written by <see cref="IPersistablePeftTransformer.SaveTo"/>.</summary>
-    internal static ITransformer LoadFrom(MLContext context, ZipArchive archive, string prefix, IReadOnlyList<PretrainedModel> backbones) =>
-        TextClassifierArchive.Load(context, archive, prefix, backbones);
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 }

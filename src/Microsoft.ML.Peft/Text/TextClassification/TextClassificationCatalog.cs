@@ -1,5 +1,7 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
+using Microsoft.ML.Peft.Tasks;
+
 namespace Microsoft.ML.Peft;
 
 /// <summary>Text classification estimators of <see cref="PeftCatalog"/>.</summary>
@@ -40,25 +42,13 @@ public static class TextClassificationCatalog
         double learningRate = LoraTextClassifierOptions.Defaults.LearningRate)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        ArgumentNullException.ThrowIfNull(backbone);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rank);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(alpha);
-        return new LoraTextClassificationEstimator(catalog.Context, new LoraTextClassifierOptions
-        {
-            Backbone = backbone,
-            LabelColumnName = labelColumnName,
-            TextColumnName = textColumnName,
-            SecondTextColumnName = secondTextColumnName,
-            Method = new LoraConfig { Rank = rank, Alpha = alpha, Dropout = 0.1 },
-            Epochs = epochs,
-            BatchSize = batchSize,
-            LearningRate = learningRate,
-        });
+        var columns = new LoraTextClassifierOptions { LabelColumnName = labelColumnName, TextColumnName = textColumnName, SecondTextColumnName = secondTextColumnName };
+        return new LoraTextClassificationEstimator(catalog.Context, CatalogArguments.WithLora(columns, backbone, rank, alpha, dropout: 0.1, epochs, batchSize, learningRate));
     }
 
-    /// <summary>Creates a <see cref="LoraTextClassificationEstimator"/> from options, where <see cref="LoraTextClassifierOptions.Method"/> may be any registered PEFT method.</summary>
+    /// <summary>Creates a <see cref="LoraTextClassificationEstimator"/> from options, where <see cref="PeftTrainerOptions.Method"/> may be any registered PEFT method.</summary>
     /// <param name="catalog">The catalog, from <c>mlContext.Peft()</c>.</param>
-    /// <param name="options">The options; <see cref="LoraTextClassifierOptions.Backbone"/> is required.</param>
+    /// <param name="options">The options; <see cref="PeftTrainerOptions.Backbone"/> is required.</param>
     /// <returns>The estimator.</returns>
     /// <example>
     /// <code language="csharp">

@@ -1,6 +1,8 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
+using System.Text.Json.Nodes;
 using Microsoft.ML.Data;
+using Microsoft.ML.Peft.Tasks;
 
 namespace Microsoft.ML.Peft.Text.TextClassification;
 
@@ -10,10 +12,22 @@ namespace Microsoft.ML.Peft.Text.TextClassification;
 /// </summary>
 internal sealed record TextClassifierColumns(string TextColumn, string? SecondTextColumn, string ScoreColumn, string PredictedLabelColumn)
 {
-    // ML.NET's annotation kind names (its AnnotationUtils, which holds them, is internal).
-    private const string ScoreColumnKindAnnotation = "ScoreColumnKind";
-    private const string ScoreValueKindAnnotation = "ScoreValueKind";
-    private const string SlotNamesAnnotation = "SlotNames";
+    /// <summary>The columns as fields of the stage's <c>stage.json</c>.</summary>
+    internal JsonObject ToJson() => new()
+    {
+        ["text_column"] = TextColumn,
+        ["second_text_column"] = SecondTextColumn,
+        ["score_column"] = ScoreColumn,
+        ["predicted_label_column"] = PredictedLabelColumn,
+    };
+
+    /// <summary>The columns saved by <see cref="ToJson"/>.</summary>
+    /// <exception cref="InvalidDataException">A required column name is missing.</exception>
+    internal static TextClassifierColumns FromJson(LoadedStage stage) => new(
+        stage.RequiredString("text_column"),
+        stage.Fields["second_text_column"]?.GetValue<string>(),
+        stage.RequiredString("score_column"),
+        stage.RequiredString("predicted_label_column"));
 
     /// <summary>Checks that the text columns exist and are text.</summary>
     internal void CheckInput(DataViewSchema inputSchema)
@@ -32,21 +46,7 @@ internal sealed record TextClassifierColumns(string TextColumn, string? SecondTe
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(inputSchema);
 
-        var scoreAnnotations = new DataViewSchema.Annotations.Builder();
-        if (keyValues is not null)
-        {
-            var names = keyValues.Names().Select(n => n.AsMemory()).ToArray();
-            scoreAnnotations.Add(SlotNamesAnnotation, new VectorDataViewType(TextDataViewType.Instance, names.Length), (ref VBuffer<ReadOnlyMemory<char>> destination) => destination = new VBuffer<ReadOnlyMemory<char>>(names.Length, names));
-        }
-
-        // What ML.NET's multiclass scorers attach, so its evaluators and tools read the column as multiclass scores.
-        scoreAnnotations.Add(ScoreColumnKindAnnotation, TextDataViewType.Instance, (ref ReadOnlyMemory<char> v) => v = "MulticlassClassification".AsMemory());
-        scoreAnnotations.Add(ScoreValueKindAnnotation, TextDataViewType.Instance, (ref ReadOnlyMemory<char> v) => v = "Score".AsMemory());
-        builder.AddColumn(ScoreColumn, new VectorDataViewType(NumberDataViewType.Single, labelCount), scoreAnnotations.ToAnnotations());
-
-        var labelAnnotations = new DataViewSchema.Annotations.Builder();
-        keyValues?.AddTo(labelAnnotations);
-        builder.AddColumn(PredictedLabelColumn, new KeyDataViewType(typeof(uint), labelCount), labelAnnotations.ToAnnotations());
+        ScoreColumns.Add(builder, ScoreColumn, PredictedLabelColumn, labelCount, keyValues);
         return builder.ToSchema();
     }
 }

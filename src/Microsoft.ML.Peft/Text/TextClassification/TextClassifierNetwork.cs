@@ -2,6 +2,7 @@
 
 using Microsoft.ML.Peft.Backbones;
 using Microsoft.ML.Peft.Backbones.Text;
+using Microsoft.ML.Peft.Tasks;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -9,7 +10,7 @@ namespace Microsoft.ML.Peft.Text.TextClassification;
 
 /// <summary>
 /// A trained (or loaded) classifier: the <see cref="PeftModel"/> over the sequence-classification network, its tokenizer and
-/// device. Scores texts in length-sorted batches with dynamic padding. Thread-safe: scoring is serialised, because one
+/// device. Scores texts in length-sorted batches (<see cref="BatchInference"/>) with dynamic padding. Thread-safe: scoring is serialised, because one
 /// network on one device gains nothing from concurrent forward passes.
 /// </summary>
 internal sealed class TextClassifierNetwork : IDisposable
@@ -57,22 +58,20 @@ internal sealed class TextClassifierNetwork : IDisposable
     internal float[][] Score(IReadOnlyList<EncodedText> rows, int batchSize)
     {
         var result = new float[rows.Count][];
-        var order = Enumerable.Range(0, rows.Count).OrderBy(i => rows[i].Length).ToArray();
         lock (_gate)
         {
             Network.eval();
             using var noGrad = no_grad();
-            for (int start = 0; start < order.Length; start += batchSize)
+            BatchInference.ForEachBatch(rows.Select(r => r.Length).ToArray(), batchSize, batch =>
             {
                 using var scope = NewDisposeScope();
-                var batch = order.Skip(start).Take(batchSize).ToArray();
                 var (ids, types, mask) = Collate(batch.Select(i => rows[i]).ToList(), Tokenizer.Layout.PadId, Device);
                 var probabilities = nn.functional.softmax(Network.call(ids, types, mask), 1).to(ScalarType.Float32).cpu().data<float>().ToArray();
                 for (int b = 0; b < batch.Length; b++)
                 {
                     result[batch[b]] = probabilities.AsSpan(b * LabelCount, LabelCount).ToArray();
                 }
-            }
+            });
         }
 
         return result;

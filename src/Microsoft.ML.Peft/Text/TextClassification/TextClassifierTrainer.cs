@@ -6,6 +6,7 @@ using Microsoft.ML.Peft.Backbones.Text;
 using Microsoft.ML.Peft.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using Microsoft.ML.Peft.Tasks;
 
 namespace Microsoft.ML.Peft.Text.TextClassification;
 
@@ -21,33 +22,30 @@ internal static class TextClassifierTrainer
     {
         var backbone = options.Backbone!.AsText(LogName);
         columns.CheckInput(input.Schema);
-        var labelColumn = SchemaErrors.FindLabelKey(input.Schema, options.LabelColumnName);
-        int labelCount = (int)((KeyDataViewType)labelColumn.Type).Count;
-        var keyValues = LabelKeyValues.FromColumn(labelColumn);
+        var (_, labelCount, keyValues) = ClassColumn.Of(SchemaErrors.FindLabelKey(input.Schema, options.LabelColumnName));
         var training = TextClassificationRows.Read(input, columns.TextColumn, columns.SecondTextColumn, options.LabelColumnName, "training");
         var validation = options.ValidationSet is { } validationSet ? ReadValidation(validationSet, columns, options.LabelColumnName, labelCount) : null;
 
-        using var log = ChannelLog.Start(context, LogName);
-        var device = DeviceSelector.Select(context, log.Warning);
+        using var run = TaskTrainingRun.Start(context, LogName);
+        var device = run.Device;
         var tokenizer = backbone.CreateTokenizer(options.MaxSequenceLength);
         var encoded = Encode(training, tokenizer);
         int truncated = encoded.Count(e => e.Truncated);
         if (truncated > 0)
         {
-            log.Warning($"{truncated} of {encoded.Length} training rows were longer than {tokenizer.MaxLength} tokens and were truncated.");
+            run.Log.Warning($"{truncated} of {encoded.Length} training rows were longer than {tokenizer.MaxLength} tokens and were truncated.");
         }
 
         var encodedValidation = validation is null ? null : Encode(validation, tokenizer);
 
-        int seed = TaskTraining.Seed(context, LogName);
+        run.DrawSeed();
         var network = backbone.Architecture.CreateSequenceClassifier(backbone.CreateEncoder(), labelCount);
         PeftModel? peft = null;
         try
         {
-            peft = PeftModel.Create(network, MethodConfig(options.Method, backbone));
-            peft.To(device);
-            var report = peft.GetTrainableParameterReport();
-            log.Info($"{backbone}: {report}");
+            var adapted = run.Adapt(network, MethodConfig(options.Method, backbone), backbone.Model);
+            peft = adapted.Peft;
+            var report = adapted.Report;
 
             var job = new TrainingJob
             {
@@ -64,19 +62,13 @@ internal static class TextClassifierTrainer
                     ? null
                     : new ValidationEvaluator("accuracy", HigherIsBetter: true, () => Accuracy(peft, network, tokenizer, device, encodedValidation, validation!.Labels, options.PredictionBatchSize)),
             };
-            var result = TaskTraining.Run(options, job, seed, device, log, peft);
-            var info = new TextClassifierTrainingInfo
+            var result = run.Train(options, job, peft);
+            var info = new TextClassifierTrainingInfo(report, result)
             {
                 TrainingRows = training.Count,
                 TruncatedTrainingRows = truncated,
-                TrainableParameters = report.TrainableParameters,
-                TotalParameters = report.AllParameters,
-                Steps = result.Steps,
-                EpochsRun = result.EpochsCompleted,
-                ValidationAccuracy = result.MetricHistory,
                 BestEpoch = result.RestoredBestEpoch ? result.BestEpoch : null,
                 StoppedEarly = result.StoppedEarly,
-                Elapsed = result.Elapsed,
             };
             return new LoraTextClassificationTransformer(
                 new TextClassifierNetwork(peft, network, tokenizer, device), columns, keyValues, BackboneReference.Of(backbone.Model), options.PredictionBatchSize, info);
@@ -93,24 +85,10 @@ internal static class TextClassifierTrainer
     /// The user's method (default LoRA) completed for this task: the architecture's default targets when none are set, the
     /// head in <c>modules_to_save</c>, <c>task_type</c> SEQ_CLS and the backbone as <c>base_model_name_or_path</c>.
     /// </summary>
-    internal static PeftConfig MethodConfig(PeftConfig? method, TextBackbone backbone)
-    {
-        var config = method?.Clone() ?? new LoraConfig
-        {
-            Rank = LoraTextClassifierOptions.Defaults.Rank,
-            Alpha = LoraTextClassifierOptions.Defaults.Alpha,
-            Dropout = 0.1,
-        };
-        Adapters.PeftMethodRegistry.ForConfig(config).CompleteForModelType(config, backbone.Architecture.ModelType);
-        config.TargetModules ??= ModuleSelector.FromNames(backbone.Architecture.DefaultTargetModules.ToArray());
-        config.ModulesToSave = (config.ModulesToSave ?? Array.Empty<string>())
-            .Union(backbone.Architecture.SequenceClassifierHeadModules)
-            .Union(backbone.UntrainedModules)
-            .ToList();
-        config.TaskType ??= "SEQ_CLS";
-        config.BaseModelNameOrPath ??= backbone.Source;
-        return config;
-    }
+    internal static PeftConfig MethodConfig(PeftConfig? method, TextBackbone backbone) =>
+        MethodCompletion.Complete(method, backbone.Model, DefaultMethod, backbone.Architecture.DefaultTargetModules, backbone.Architecture.SequenceClassifierHeadModules.Union(backbone.UntrainedModules), "SEQ_CLS");
+
+    private static PeftConfig DefaultMethod() => new LoraConfig { Rank = LoraTextClassifierOptions.Defaults.Rank, Alpha = LoraTextClassifierOptions.Defaults.Alpha, Dropout = 0.1 };
 
     private static EncodedText[] Encode(TextClassificationRows rows, TextTokenizer tokenizer) =>
         Enumerable.Range(0, rows.Count).Select(i => tokenizer.Encode(rows.Texts[i], rows.SecondTexts?[i])).ToArray();

@@ -338,6 +338,39 @@ public sealed class LoraTextClassificationEstimatorTests : IDisposable
             loaded.Transform(Holdout()).GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()));
     }
 
+    [Fact]
+    public void Load_StageSavedBeforeThePreprocessorFieldExisted_ReadsTheTokenizerFolder()
+    {
+        var (model, data) = FitToy(epochs: 1);
+        using var classifier = Classifier(model);
+        string path = Path.Combine(_directory, "model.zip");
+        _ml.Peft().Model.Save(model, data.Schema, path);
+        using (var zip = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Update))
+        {
+            var stageEntry = zip.Entries.Single(e => e.FullName.EndsWith("/stage.json", StringComparison.Ordinal));
+            string prefix = stageEntry.FullName[..^"stage.json".Length];
+            Assert.Contains(zip.Entries, e => e.FullName.StartsWith(prefix + "tokenizer/", StringComparison.Ordinal));
+            System.Text.Json.Nodes.JsonObject stage;
+            using (var stream = stageEntry.Open())
+            {
+                stage = (System.Text.Json.Nodes.JsonObject)System.Text.Json.Nodes.JsonNode.Parse(stream)!;
+            }
+
+            Assert.Equal("tokenizer/", stage["preprocessor"]!.GetValue<string>());
+            Assert.Equal("text-classifier", stage["kind"]!.GetValue<string>());
+            stage.Remove("preprocessor");
+            stageEntry.Delete();
+            using var writer = new StreamWriter(zip.CreateEntry(prefix + "stage.json").Open());
+            writer.Write(stage.ToJsonString());
+        }
+
+        var loaded = (TransformerChain<ITransformer>)_ml.Peft().Model.Load(path, out _);
+        using var reloaded = (LoraTextClassificationTransformer)loaded.Last();
+        Assert.Equal(
+            model.Transform(Holdout()).GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()),
+            loaded.Transform(Holdout()).GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()));
+    }
+
     private (TransformerChain<LoraTextClassificationTransformer> Model, IDataView Data) FitToy(int epochs, int? maxSequenceLength = null)
     {
         var data = ToyData(160);

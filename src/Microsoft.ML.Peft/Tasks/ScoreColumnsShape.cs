@@ -2,23 +2,24 @@
 
 using Microsoft.ML.Data;
 
-namespace Microsoft.ML.Peft.Text.TextClassification;
+namespace Microsoft.ML.Peft.Tasks;
 
 /// <summary>
-/// The estimator's output <see cref="SchemaShape"/>. ML.NET keeps <c>SchemaShape.Column</c>'s constructor internal, so the
-/// shape is produced by ML.NET itself: a custom-mapping estimator whose output schema definition declares exactly the two
-/// columns the transformer adds (names, types, annotations). Its mapping action is never run.
+/// A classifying estimator's output <see cref="SchemaShape"/>: the input plus <c>Score</c> and <c>PredictedLabel</c>
+/// (<see cref="ScoreColumns"/>). ML.NET keeps <c>SchemaShape.Column</c>'s constructor internal, so the shape is produced by
+/// ML.NET itself: a custom-mapping estimator whose output schema definition declares exactly the two columns the transformer
+/// adds (names, types, annotations). Its mapping action is never run.
 /// </summary>
-internal static class TextClassifierOutputShape
+internal static class ScoreColumnsShape
 {
-    internal static SchemaShape Create(MLContext context, SchemaShape inputSchema, TextClassifierColumns columns, bool hasKeyValues)
+    internal static SchemaShape Create(MLContext context, SchemaShape inputSchema, string scoreColumn, string predictedLabelColumn, bool hasKeyValues)
     {
         var definition = SchemaDefinition.Create(typeof(PredictionColumns), SchemaDefinition.Direction.Write);
         var score = definition[nameof(PredictionColumns.Score)];
-        score.ColumnName = columns.ScoreColumn;
+        score.ColumnName = scoreColumn;
         score.ColumnType = new VectorDataViewType(NumberDataViewType.Single, 2);
         var predicted = definition[nameof(PredictionColumns.PredictedLabel)];
-        predicted.ColumnName = columns.PredictedLabelColumn;
+        predicted.ColumnName = predictedLabelColumn;
         predicted.ColumnType = new KeyDataViewType(typeof(uint), 2);
         if (hasKeyValues)
         {

@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.ML.Data;
 
-namespace Microsoft.ML.Peft.Text.TextClassification;
+namespace Microsoft.ML.Peft.Tasks;
 
 /// <summary>
 /// The label column's key values (e.g. "ham", "spam"), carried onto <c>PredictedLabel</c> so MapKeyToValue works after the
@@ -66,6 +66,13 @@ internal sealed class LabelKeyValues
         var add = typeof(LabelKeyValues).GetMethod(nameof(AddTyped), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
             .MakeGenericMethod(ItemType.RawType);
         add.Invoke(this, new object[] { builder });
+    }
+
+    /// <summary>Writes a stage's classes as <c>{name}_count</c> and <c>{name}_key_values</c> (e.g. <c>label_count</c>), read back by <see cref="LoadedStage.Classes"/>.</summary>
+    internal static void WriteClasses(JsonObject fields, string name, int count, LabelKeyValues? keyValues)
+    {
+        fields[name + "_count"] = count;
+        fields[name + "_key_values"] = keyValues?.ToJson();
     }
 
     internal JsonObject ToJson()

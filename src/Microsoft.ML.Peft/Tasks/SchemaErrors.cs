@@ -2,7 +2,7 @@
 
 using Microsoft.ML.Data;
 
-namespace Microsoft.ML.Peft.Text;
+namespace Microsoft.ML.Peft.Tasks;
 
 /// <summary>
 /// Schema checks shared by estimators and transformers, with ML.NET's wording ("Schema mismatch for label column 'Label':
@@ -60,4 +60,44 @@ internal static class SchemaErrors
 
         return column;
     }
+
+    /// <summary>Finds <paramref name="columnName"/> in an estimator's input shape or throws naming its role and the columns that exist.</summary>
+    internal static SchemaShape.Column Find(SchemaShape schema, string role, string columnName) =>
+        schema.FirstOrDefault(c => c.Name == columnName) is { Name: not null } column
+            ? column
+            : throw new ArgumentOutOfRangeException(
+                nameof(schema),
+                $"{role} column '{columnName}' not found. The data has the columns: {string.Join(", ", schema.Select(c => $"'{c.Name}'"))}. Set the {role.ToLowerInvariant()} column name option to one of them.");
+
+    /// <summary>A scalar text column of an estimator's input shape.</summary>
+    internal static SchemaShape.Column FindText(SchemaShape schema, string role, string columnName)
+    {
+        var column = Find(schema, role, columnName);
+        if (column.Kind != SchemaShape.Column.VectorKind.Scalar || column.ItemType is not TextDataViewType)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(schema),
+                $"Schema mismatch for {role.ToLowerInvariant()} column '{columnName}': expected String, got {(column.Kind == SchemaShape.Column.VectorKind.Scalar ? string.Empty : "vector of ")}{column.ItemType}. "
+                + "Convert it to text first, e.g. with mlContext.Transforms.Conversion.ConvertType or a custom mapping.");
+        }
+
+        return column;
+    }
+
+    /// <summary>A scalar key label column of an estimator's input shape.</summary>
+    internal static SchemaShape.Column FindLabelKey(SchemaShape schema, string columnName)
+    {
+        var column = Find(schema, "Label", columnName);
+        if (!column.IsKey)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(schema),
+                $"Schema mismatch for label column '{columnName}': expected Key, got {column.ItemType}. Add mlContext.Transforms.Conversion.MapValueToKey(\"{columnName}\") before the estimator.");
+        }
+
+        return column;
+    }
+
+    /// <summary>Whether a column of an estimator's input shape carries key values, so the output can carry them too.</summary>
+    internal static bool HasKeyValues(SchemaShape.Column column) => column.Annotations.Any(a => a.Name == "KeyValues");
 }

@@ -2,23 +2,24 @@
 
 using Microsoft.ML.Data;
 
-namespace Microsoft.ML.Peft.Text.TextClassification;
+namespace Microsoft.ML.Peft.Tasks;
 
 /// <summary>
-/// The lazy result of <see cref="LoraTextClassificationTransformer.Transform"/>: the input columns plus <c>Score</c> and
-/// <c>PredictedLabel</c>, computed batch by batch as a cursor moves. A second cursor over the input reads the texts of the next
-/// batch ahead of the row being served, so the model sees full batches while rows still stream one at a time.
+/// The lazy result of a task transformer's <c>Transform</c>: the input columns plus the columns the predictor adds, computed
+/// batch by batch as a cursor moves. A second cursor over the input reads the inputs of the next batch ahead of the row being
+/// served, so the model sees full batches while rows still stream one at a time. Only the requested columns are read, and
+/// nothing is predicted when no added column is requested.
 /// </summary>
-internal sealed class TextClassifierDataView : IDataView
+internal sealed class BatchScoringDataView<TInput, TPrediction> : IDataView
 {
     private readonly IDataView _input;
-    private readonly LoraTextClassificationTransformer _transformer;
+    private readonly IBatchPredictor<TInput, TPrediction> _predictor;
 
-    internal TextClassifierDataView(IDataView input, LoraTextClassificationTransformer transformer)
+    internal BatchScoringDataView(IDataView input, IBatchPredictor<TInput, TPrediction> predictor)
     {
         _input = input;
-        _transformer = transformer;
-        Schema = transformer.GetOutputSchema(input.Schema);
+        _predictor = predictor;
+        Schema = predictor.GetOutputSchema(input.Schema);
     }
 
     /// <summary>Rows keep their input order, because the read-ahead cursor must visit them in the same order.</summary>
@@ -36,23 +37,26 @@ internal sealed class TextClassifierDataView : IDataView
 
     private sealed class Cursor : DataViewRowCursor
     {
-        private readonly TextClassifierDataView _view;
+        private readonly BatchScoringDataView<TInput, TPrediction> _view;
         private readonly HashSet<int> _active;
         private readonly DataViewRowCursor _input;
-        private readonly TextRowReader? _lookahead;
-        private readonly int _scoreIndex;
-        private float[][] _scores = Array.Empty<float[]>();
+        private readonly DataViewRowCursor? _lookahead;
+        private readonly Func<TInput>? _read;
+        private readonly int _outputIndex;
+        private IReadOnlyList<TPrediction> _predictions = Array.Empty<TPrediction>();
         private long _batchStart;
 
-        internal Cursor(TextClassifierDataView view, HashSet<int> active)
+        internal Cursor(BatchScoringDataView<TInput, TPrediction> view, HashSet<int> active)
         {
             _view = view;
             _active = active;
-            _scoreIndex = view._input.Schema.Count;
-            _input = view._input.GetRowCursor(view._input.Schema.Where(c => active.Contains(c.Index)));
-            if (active.Contains(_scoreIndex) || active.Contains(_scoreIndex + 1))
+            var inputSchema = view._input.Schema;
+            _outputIndex = inputSchema.Count;
+            _input = view._input.GetRowCursor(inputSchema.Where(c => active.Contains(c.Index)));
+            if (active.Any(i => i >= _outputIndex))
             {
-                _lookahead = new TextRowReader(view._input, view._transformer.Columns);
+                _lookahead = view._input.GetRowCursor(view._predictor.InputColumns(inputSchema));
+                _read = view._predictor.CreateInputReader(_lookahead);
             }
         }
 
@@ -73,10 +77,17 @@ internal sealed class TextClassifierDataView : IDataView
                 return false;
             }
 
-            if (_lookahead is not null && _input.Position >= _batchStart + _scores.Length)
+            if (_lookahead is not null && _input.Position >= _batchStart + _predictions.Count)
             {
                 _batchStart = _input.Position;
-                _scores = _view._transformer.ScoreEncoded(_lookahead.ReadBatch(_view._transformer.PredictionBatchSize));
+                int batchSize = _view._predictor.BatchSize;
+                var inputs = new List<TInput>(batchSize);
+                while (inputs.Count < batchSize && _lookahead.MoveNext())
+                {
+                    inputs.Add(_read!());
+                }
+
+                _predictions = _view._predictor.Predict(inputs);
             }
 
             return true;
@@ -89,14 +100,9 @@ internal sealed class TextClassifierDataView : IDataView
                 throw new InvalidOperationException($"Column '{column.Name}' was not requested when the cursor was created.");
             }
 
-            if (column.Index < _scoreIndex)
-            {
-                return _input.GetGetter<TValue>(_input.Schema[column.Index]);
-            }
-
-            return column.Index == _scoreIndex
-                ? PredictionGetters.Score<TValue>(column, () => _scores[_input.Position - _batchStart])
-                : PredictionGetters.PredictedLabel<TValue>(column, () => _scores[_input.Position - _batchStart]);
+            return column.Index < _outputIndex
+                ? _input.GetGetter<TValue>(_input.Schema[column.Index])
+                : _view._predictor.CreateOutputGetter<TValue>(column, column.Index - _outputIndex, () => _predictions[(int)(_input.Position - _batchStart)]);
         }
 
         protected override void Dispose(bool disposing)

@@ -2,10 +2,10 @@
 
 using Microsoft.ML.Data;
 
-namespace Microsoft.ML.Peft.Text.TextClassification;
+namespace Microsoft.ML.Peft.Tasks;
 
 /// <summary>Getters of the two output columns over the probabilities of the current row.</summary>
-internal static class PredictionGetters
+internal static class ScoreGetters
 {
     /// <summary><c>Score</c>: the class probabilities, a copy the caller may keep.</summary>
     internal static ValueGetter<TValue> Score<TValue>(DataViewSchema.Column column, Func<float[]> probabilities)

@@ -1,0 +1,28 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+namespace Microsoft.ML.Peft.Tasks;
+
+/// <summary>What the task catalogs' simple overloads share: each takes a backbone, LoRA's rank and alpha, and the schedule.</summary>
+internal static class CatalogArguments
+{
+    /// <summary>
+    /// Checks <paramref name="backbone"/>, <paramref name="rank"/> and <paramref name="alpha"/> under those parameter names and
+    /// sets them, LoRA with <paramref name="dropout"/>, and the schedule on <paramref name="options"/>.
+    /// </summary>
+    /// <returns><paramref name="options"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="backbone"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rank"/> or <paramref name="alpha"/> is not positive.</exception>
+    internal static TOptions WithLora<TOptions>(TOptions options, PretrainedModel backbone, int rank, double alpha, double dropout, int epochs, int batchSize, double learningRate)
+        where TOptions : PeftTrainerOptions
+    {
+        ArgumentNullException.ThrowIfNull(backbone, nameof(backbone));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rank, nameof(rank));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(alpha, nameof(alpha));
+        options.Backbone = backbone;
+        options.Method = new LoraConfig { Rank = rank, Alpha = alpha, Dropout = dropout };
+        options.Epochs = epochs;
+        options.BatchSize = batchSize;
+        options.LearningRate = learningRate;
+        return options;
+    }
+}

@@ -1,0 +1,82 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+using Microsoft.ML.Peft.Tasks;
+using Microsoft.ML.Peft.Training;
+
+namespace Microsoft.ML.Peft;
+
+/// <summary>
+/// The options every PEFT task estimator shares: the backbone, the method, the training schedule, validation, checkpoints and
+/// prediction. Each task's options class (e.g. <c>LoraTextClassifierOptions</c>) adds its columns and task settings.
+/// </summary>
+public abstract class PeftTrainerOptions : ITaskTrainingOptions
+{
+    /// <summary>Sets the defaults that differ between tasks; the others are shared.</summary>
+    /// <param name="batchSize">The task's default <see cref="BatchSize"/>.</param>
+    /// <param name="learningRate">The task's default <see cref="LearningRate"/>.</param>
+    /// <param name="predictionBatchSize">The task's default <see cref="PredictionBatchSize"/>.</param>
+    private protected PeftTrainerOptions(int batchSize, double learningRate, int predictionBatchSize)
+    {
+        BatchSize = batchSize;
+        LearningRate = learningRate;
+        PredictionBatchSize = predictionBatchSize;
+    }
+
+    /// <summary>The pretrained encoder to adapt, e.g. <see cref="PretrainedModel.FromDirectory"/>. Required.</summary>
+    public PretrainedModel? Backbone { get; set; }
+
+    /// <summary>
+    /// The PEFT method and its settings: any registered method's configuration, e.g. a <see cref="LoraConfig"/> with DoRA. When its
+    /// target modules are not set, the task's default targets for the architecture are used; the task's head is always added to
+    /// <c>modules_to_save</c>. Default: LoRA with the task's <c>Defaults.Rank</c> and <c>Defaults.Alpha</c>.
+    /// </summary>
+    public PeftConfig? Method { get; set; }
+
+    /// <summary>Passes over the training data. Default 3.</summary>
+    public int Epochs { get; set; } = TrainerOptionDefaults.Epochs;
+
+    /// <summary>Training examples per step: rows, or for a task that splits long inputs, the parts of them. Default: the task's <c>Defaults.BatchSize</c>.</summary>
+    public int BatchSize { get; set; }
+
+    /// <summary>Peak learning rate of AdamW. Default: the task's <c>Defaults.LearningRate</c>.</summary>
+    public double LearningRate { get; set; }
+
+    /// <summary>AdamW weight decay (not applied to biases and LayerNorm weights). Default 0.01.</summary>
+    public double WeightDecay { get; set; } = TrainerOptionDefaults.WeightDecay;
+
+    /// <summary>Fraction of the steps over which the learning rate rises linearly from 0; it then decays linearly to 0. Default 0.06.</summary>
+    public double WarmupFraction { get; set; } = TrainerOptionDefaults.WarmupFraction;
+
+    /// <summary>Gradients are clipped to this global norm; 0 turns clipping off. Default 1.</summary>
+    public double MaxGradientNorm { get; set; } = TrainerOptionDefaults.MaxGradientNorm;
+
+    /// <summary>
+    /// Longest input in tokens (special tokens included), at least 8. What happens to longer inputs is the task's: the text
+    /// classifier truncates them and counts them, the tagger splits them into overlapping windows. Default: the backbone's maximum.
+    /// </summary>
+    public int? MaxSequenceLength { get; set; }
+
+    /// <summary>Rows predicted at once when the trained model transforms data. Default: the task's.</summary>
+    public int PredictionBatchSize { get; set; }
+
+    /// <summary>Optional validation data with the same columns; the task's metric on it is reported after every epoch.</summary>
+    public IDataView? ValidationSet { get; set; }
+
+    /// <summary>Stop when the validation metric has not improved for this many epochs, and keep the best epoch's weights. Needs <see cref="ValidationSet"/>.</summary>
+    public int? EarlyStoppingPatience { get; set; }
+
+    /// <summary>A folder for checkpoints; a later fit with the same data and options resumes from the last one. Default: none.</summary>
+    public string? CheckpointDirectory { get; set; }
+
+    /// <summary>Steps between checkpoints when <see cref="CheckpointDirectory"/> is set. Default 200.</summary>
+    public int CheckpointEverySteps { get; set; } = TrainerOptionDefaults.CheckpointEverySteps;
+
+    /// <summary>Merge the adapter into the encoder's weights after training, so prediction costs what the base model costs. Default true.</summary>
+    public bool MergeAdapterForPrediction { get; set; } = true;
+
+    /// <summary>Receives progress (step, loss, rows per second, time left) during training.</summary>
+    public IProgress<TrainingProgress>? Progress { get; set; }
+
+    /// <summary>Cancels training between steps.</summary>
+    public CancellationToken CancellationToken { get; set; }
+}

@@ -1,0 +1,70 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+using Microsoft.ML.Peft.Training;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Peft.Tasks;
+
+/// <summary>
+/// The steps every task estimator's <c>Fit</c> takes around its own data and network: open the log, choose the device, draw
+/// the seed, inject the method and report what trains, and run the engine with the shared options. The task reads its data,
+/// builds its network and job, and wraps the result in its transformer.
+/// </summary>
+internal sealed class TaskTrainingRun : IDisposable
+{
+    private readonly MLContext _context;
+    private readonly string _componentName;
+    private int? _seed;
+
+    private TaskTrainingRun(MLContext context, string componentName)
+    {
+        _context = context;
+        _componentName = componentName;
+        Log = ChannelLog.Start(context, componentName);
+        Device = DeviceSelector.Select(context, Log.Warning);
+    }
+
+    internal ChannelLog Log { get; }
+
+    internal Device Device { get; }
+
+    /// <summary>The run's seed; <see cref="DrawSeed"/> must have been called.</summary>
+    internal int Seed => _seed ?? throw new InvalidOperationException("The seed is drawn after the data is read and before the network is built.");
+
+    /// <summary>Opens the log under <paramref name="componentName"/> and chooses the device (warning in the log when it falls back to the CPU).</summary>
+    internal static TaskTrainingRun Start(MLContext context, string componentName) => new(context, componentName);
+
+    /// <summary>
+    /// Draws the seed from the MLContext and seeds TorchSharp with it; call it before building the network, whose new head
+    /// draws its initial weights from TorchSharp's generator.
+    /// </summary>
+    internal int DrawSeed()
+    {
+        _seed = TaskTraining.Seed(_context, _componentName);
+        return _seed.Value;
+    }
+
+    /// <summary>Injects <paramref name="method"/> into <paramref name="network"/>, moves it to the device and logs the trainable parameters.</summary>
+    /// <returns>The adapted model and its parameter counts; the caller disposes it.</returns>
+    internal (PeftModel Peft, TrainableParameterReport Report) Adapt(nn.Module network, PeftConfig method, PretrainedModel backbone)
+    {
+        var peft = PeftModel.Create(network, method);
+        try
+        {
+            peft.To(Device);
+            var report = peft.GetTrainableParameterReport();
+            Log.Info($"{backbone}: {report}");
+            return (peft, report);
+        }
+        catch
+        {
+            peft.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Trains <paramref name="job"/> with the shared options, then merges for prediction when asked; the model is left in eval mode.</summary>
+    internal TrainingResult Train(PeftTrainerOptions options, TrainingJob job, PeftModel peft) => TaskTraining.Run(options, job, Seed, Device, Log, peft);
+
+    public void Dispose() => Log.Dispose();
+}

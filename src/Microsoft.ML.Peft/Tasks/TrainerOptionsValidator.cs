@@ -1,0 +1,66 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+namespace Microsoft.ML.Peft.Tasks;
+
+/// <summary>Checks the options of <see cref="PeftTrainerOptions"/> when an estimator is created, naming the option, the value and the fix.</summary>
+internal static class TrainerOptionsValidator
+{
+    /// <summary>Checks that a backbone is set, first, because the other checks read it.</summary>
+    /// <param name="options">The options.</param>
+    /// <param name="example">A backbone folder to name in the message, e.g. "all-MiniLM-L6-v2".</param>
+    internal static void RequireBackbone(PeftTrainerOptions options, string example)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Backbone is null)
+        {
+            throw new ArgumentNullException(nameof(options), $"`{nameof(PeftTrainerOptions.Backbone)}` is required: set it to a pretrained model, e.g. PretrainedModel.FromDirectory(\"{example}\").");
+        }
+    }
+
+    /// <summary>Checks that each column name option names a column.</summary>
+    internal static void RequireColumnNames(params (string Name, string? Value)[] options)
+    {
+        foreach (var (name, value) in options)
+        {
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                throw new ArgumentException($"`{name}` must name a column, got \"{value}\".", nameof(options));
+            }
+        }
+    }
+
+    /// <summary>Checks that an option is positive.</summary>
+    internal static void Positive(int value, string name)
+    {
+        if (value <= 0)
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"`{name}` must be positive, got {value}.");
+        }
+    }
+
+    /// <summary>Checks the shared options; call it after <see cref="RequireBackbone"/> and the task's own checks.</summary>
+    internal static void Validate(PeftTrainerOptions options)
+    {
+        var backbone = options.Backbone!;
+        Positive(options.Epochs, nameof(options.Epochs));
+        Positive(options.BatchSize, nameof(options.BatchSize));
+        Positive(options.PredictionBatchSize, nameof(options.PredictionBatchSize));
+        Positive(options.CheckpointEverySteps, nameof(options.CheckpointEverySteps));
+        if (!(options.LearningRate > 0) || double.IsInfinity(options.LearningRate))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.LearningRate, $"`{nameof(options.LearningRate)}` must be a positive number, got {options.LearningRate}.");
+        }
+
+        if (options.MaxSequenceLength is { } length && (length < TrainerOptionDefaults.MinSequenceLength || length > backbone.MaxSequenceLength))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), length, $"`{nameof(options.MaxSequenceLength)}` must be between {TrainerOptionDefaults.MinSequenceLength} and the backbone's {backbone.MaxSequenceLength}, got {length}.");
+        }
+
+        if (options.EarlyStoppingPatience is not null && options.ValidationSet is null)
+        {
+            throw new ArgumentException($"`{nameof(options.EarlyStoppingPatience)}` needs a `{nameof(options.ValidationSet)}` to measure improvement; set one or leave the patience null.", nameof(options));
+        }
+
+        options.Method?.Validate();
+    }
+}
