@@ -25,7 +25,9 @@ internal static class FolderLayers
         ("Tasks", 7, "the task-neutral layer every estimator uses"),
         ("Persistence", 8, "PipelineArchive, PeftModelOperationsCatalog"),
         (SourceTypeFolders.RootFolder, 9, "PeftCatalog, MLContextPeftExtensions"),
+        ("Text", 10, "what every text task shares (the stage tokenizer) and the one list of text stage loaders"),
         ("Text/*", 10, "one folder per text task"),
+        ("Vision", 10, "what every vision task shares and the one list of vision stage loaders"),
         ("Vision/*", 10, "one folder per vision task"),
     };
 
@@ -51,12 +53,15 @@ internal static class FolderLayers
     };
 
     /// <summary>
-    /// Uses left out of the cycle check because the layout wants them both ways: the Methods root lists every built-in
-    /// method (BuiltInMethods), while the method folders use the root's shared helpers.
+    /// Uses left out of the cycle check because the layout wants them both ways: a root folder holds the one list of its
+    /// built-in members (methods, backbones, stage loaders), while the member folders use the root's shared pieces.
     /// </summary>
     internal static readonly (string Origin, string Target, string Why)[] CycleExemptUses =
     {
         ("Methods", "Methods/*", "the one list of built-in methods registers every method folder"),
+        ("Backbones", "Backbones/*", "the one list of built-in backbones registers every backbone folder"),
+        ("Text", "Text/*", "the one list of text stages registers every text task's loader"),
+        ("Vision", "Vision/*", "the one list of vision stages registers every vision task's loader"),
     };
 
     internal static bool CycleExempt(string origin, string target) =>
