@@ -39,7 +39,7 @@ internal static class FolderLayers
         ("Text/*", "task folders are independent of each other"),
         ("Vision/*", "task folders are independent of each other"),
         ("Methods/*", "method folders share code only through the Methods root and Methods/Lycoris"),
-        ("Backbones/*", "backbone folders share code only through the Backbones root and Backbones/Text"),
+        ("Backbones/*", "backbone folders share code only through the Backbones root, Backbones/Text and Backbones/Image"),
     };
 
     internal static readonly (string Origin, string Target, string Why)[] AllowedSiblingUses =
@@ -47,6 +47,7 @@ internal static class FolderLayers
         ("Text/NamedEntityRecognition", "Text/DomainAdaptation", "NER starts its adapter from domain-adaptive pre-training"),
         ("*", "Methods/Lycoris", "the LyCORIS base shared by LoKr and LoHa"),
         ("*", "Backbones/Text", "the text modality every text backbone builds on"),
+        ("*", "Backbones/Image", "the vision modality every vision backbone builds on (Microsoft.ML.Peft.Vision)"),
         // RoBERTa is BERT's encoder with other embeddings: it reuses BertConfig and BertEncoder instead of copying them.
         // DistilBERT has its own blocks and uses nothing of Bert.
         ("Backbones/Roberta", "Backbones/Bert", "RoBERTa reuses BertConfig and BertEncoder"),

@@ -1,0 +1,32 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Peft.Vision.Backbones.Image;
+
+/// <summary>
+/// An image classifier laid out as Hugging Face's <c>XxxForImageClassification</c>: the encoder under its Hugging Face name
+/// (<c>vit</c>, <c>resnet</c>) and a linear head named <c>classifier</c>; pixel values to logits <c>[N, classes]</c>.
+/// </summary>
+internal abstract class ImageClassifierModel : nn.Module<Tensor, Tensor>
+{
+    protected ImageClassifierModel(string name)
+        : base(name)
+    {
+    }
+
+    /// <summary>The image tower.</summary>
+    internal abstract ImageEncoder Encoder { get; }
+
+    /// <summary>The number of classes.</summary>
+    internal abstract int ClassCount { get; }
+
+    /// <summary>A new head's initialisation, as Hugging Face's <c>_init_weights</c>: weights from N(0, 0.02), zero bias.</summary>
+    internal static void InitializeHead(Linear head)
+    {
+        using var noGrad = no_grad();
+        nn.init.normal_(head.weight!, 0, 0.02);
+        nn.init.zeros_(head.bias!);
+    }
+}

@@ -1,0 +1,138 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+using Microsoft.ML.Peft.Backbones;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Peft.Vision.Backbones.Image;
+
+/// <summary>
+/// Turns decoded images into a backbone's pixel values as its Hugging Face image processor does: resize (antialiased
+/// bilinear or bicubic, rounded back to 8 bits as PIL does), center crop, rescale and normalise per channel, channels first.
+/// </summary>
+/// <remarks>
+/// Resizing goes through libtorch's antialiased interpolation, which follows PIL's filters closely but not bit for bit, so a
+/// pixel may differ from Python's by one level after rounding. Models load and tests compare on given pixel values.
+/// </remarks>
+internal sealed class ImageProcessor : IBackbonePreprocessor
+{
+    private readonly float[] _scale;
+    private readonly float[] _shift;
+
+    private ImageProcessor(ImageProcessorConfig config, IReadOnlyDictionary<string, byte[]> files)
+    {
+        Config = config;
+        Files = files;
+        (OutputHeight, OutputWidth) = config.OutputSize!.Value;
+
+        // value = (pixel * rescale - mean) / std, folded into one multiply-add per channel.
+        double rescale = config.RescaleFactor ?? 1.0;
+        _scale = Enumerable.Range(0, 3).Select(c => (float)(rescale / (config.Std?[c] ?? 1.0))).ToArray();
+        _shift = Enumerable.Range(0, 3).Select(c => (float)(-(config.Mean?[c] ?? 0.0) / (config.Std?[c] ?? 1.0))).ToArray();
+    }
+
+    /// <summary>The processing applied.</summary>
+    internal ImageProcessorConfig Config { get; }
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, byte[]> Files { get; }
+
+    /// <summary>The height of the pixel values.</summary>
+    internal int OutputHeight { get; }
+
+    /// <summary>The width of the pixel values.</summary>
+    internal int OutputWidth { get; }
+
+    /// <summary>The processor of a model folder: its <c>preprocessor_config.json</c> over <paramref name="defaults"/>, or the defaults alone when the folder has none.</summary>
+    /// <exception cref="InvalidDataException">The file is malformed; <paramref name="source"/> is named.</exception>
+    internal static ImageProcessor FromFiles(IReadOnlyDictionary<string, byte[]> files, ImageProcessorConfig defaults, string source)
+    {
+        if (files.TryGetValue(ImageProcessorConfig.FileName, out var json))
+        {
+            return new ImageProcessor(ImageProcessorConfig.Read(json, defaults, source), files);
+        }
+
+        defaults.Validate();
+        return new ImageProcessor(defaults, files);
+    }
+
+    /// <summary>A processor of <paramref name="config"/> with no files, for backbones whose processing is fixed (ONNX imports).</summary>
+    internal static ImageProcessor FromConfig(ImageProcessorConfig config)
+    {
+        config.Validate();
+        return new ImageProcessor(config, new Dictionary<string, byte[]>(StringComparer.Ordinal));
+    }
+
+    /// <summary>The pixel values of <paramref name="images"/>, <c>[N, 3, OutputHeight, OutputWidth]</c> float32 on the CPU.</summary>
+    internal Tensor Process(IReadOnlyList<RgbImage> images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        using var scope = NewDisposeScope();
+        var batch = images.Count == 0
+            ? zeros(0, 3, OutputHeight, OutputWidth)
+            : stack(images.Select(ProcessOne).ToArray());
+        return batch.MoveToOuterDisposeScope();
+    }
+
+    private Tensor ProcessOne(RgbImage image)
+    {
+        // [H, W, 3] bytes -> [1, 3, H, W] floats in 0..255.
+        var pixels = tensor(image.Pixels, new long[] { image.Height, image.Width, 3 }).permute(2, 0, 1).unsqueeze(0).to(ScalarType.Float32);
+        pixels = Resize(pixels);
+        pixels = CenterCrop(pixels);
+        var scale = tensor(_scale).view(1, 3, 1, 1);
+        var shift = tensor(_shift).view(1, 3, 1, 1);
+        return pixels.mul(scale).add(shift).squeeze(0);
+    }
+
+    private Tensor Resize(Tensor pixels)
+    {
+        var config = Config;
+        long height = pixels.shape[2];
+        long width = pixels.shape[3];
+        (long targetHeight, long targetWidth) = config switch
+        {
+            { ShortestEdge: int edge } => height <= width
+                ? (edge, (long)(edge * (double)width / height))
+                : ((long)(edge * (double)height / width), edge),
+            { ResizeHeight: int h, ResizeWidth: int w } => (h, w),
+            _ => (height, width),
+        };
+        if (targetHeight == height && targetWidth == width)
+        {
+            return pixels;
+        }
+
+        var mode = config.Resample == ImageProcessorConfig.Bicubic ? InterpolationMode.Bicubic : InterpolationMode.Bilinear;
+        var resized = nn.functional.interpolate(pixels, new[] { targetHeight, targetWidth }, mode: mode, align_corners: false, antialias: true);
+
+        // PIL resizes 8-bit images and returns 8-bit values; round and clamp as it does.
+        return resized.round().clamp(0, 255);
+    }
+
+    private Tensor CenterCrop(Tensor pixels)
+    {
+        if (Config.CropHeight is not int cropHeight || Config.CropWidth is not int cropWidth)
+        {
+            return pixels;
+        }
+
+        long height = pixels.shape[2];
+        long width = pixels.shape[3];
+        if (height < cropHeight || width < cropWidth)
+        {
+            // Hugging Face pads a too-small image with zeros around the center before cropping.
+            long padTop = Math.Max(0, (cropHeight - height) / 2);
+            long padLeft = Math.Max(0, (cropWidth - width) / 2);
+            long padBottom = Math.Max(0, cropHeight - height - padTop);
+            long padRight = Math.Max(0, cropWidth - width - padLeft);
+            pixels = nn.functional.pad(pixels, new[] { padLeft, padRight, padTop, padBottom });
+            height = pixels.shape[2];
+            width = pixels.shape[3];
+        }
+
+        long top = (height - cropHeight) / 2;
+        long left = (width - cropWidth) / 2;
+        return pixels[.., .., TensorIndex.Slice(top, top + cropHeight), TensorIndex.Slice(left, left + cropWidth)];
+    }
+}

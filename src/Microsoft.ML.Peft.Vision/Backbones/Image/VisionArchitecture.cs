@@ -1,0 +1,50 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+using System.Text.Json.Nodes;
+using Microsoft.ML.Peft.Backbones;
+
+namespace Microsoft.ML.Peft.Vision.Backbones.Image;
+
+/// <summary>
+/// A <see cref="BackboneArchitecture"/> that reads images: its preprocessor is an <see cref="ImageProcessor"/> built from the
+/// folder's <c>preprocessor_config.json</c> (or the architecture's own default when the folder has none, as a model imported
+/// from ONNX), its encoder an <see cref="ImageEncoder"/>, and it builds the image classifier of Hugging Face's
+/// <c>XxxForImageClassification</c> layout.
+/// </summary>
+internal abstract class VisionArchitecture : BackboneArchitecture
+{
+    /// <summary>The modality of every vision backbone.</summary>
+    internal const string VisionModality = "vision";
+
+    internal sealed override string Modality => VisionModality;
+
+    internal sealed override string PreprocessorName => "image processor";
+
+    /// <summary>
+    /// Nothing is required: a folder without <c>preprocessor_config.json</c> is processed with <see cref="DefaultProcessorConfig"/>,
+    /// which is what Hugging Face's image processor class of the architecture does with no arguments.
+    /// </summary>
+    internal override IReadOnlyList<string> RequiredPreprocessorFiles { get; } = Array.Empty<string>();
+
+    internal override IReadOnlyList<string> OptionalPreprocessorFiles { get; } = new[] { ImageProcessorConfig.FileName };
+
+    /// <summary>The processing of a folder without <c>preprocessor_config.json</c>: the defaults of the architecture's Hugging Face image processor class.</summary>
+    internal abstract ImageProcessorConfig DefaultProcessorConfig { get; }
+
+    /// <summary>PEFT's default LoRA targets for this architecture (its entry in PEFT's target-module mapping, or the attention query and value).</summary>
+    internal abstract IReadOnlyList<string> DefaultTargetModules { get; }
+
+    /// <summary>The modules of the image classifier's head, trained in full and saved in <c>modules_to_save</c>.</summary>
+    internal abstract IReadOnlyList<string> ImageClassifierHeadModules { get; }
+
+    /// <summary>The Hugging Face class whose layout the image classifier follows, e.g. <c>ViTForImageClassification</c>.</summary>
+    internal abstract string ImageClassifierClassName { get; }
+
+    internal abstract override ImageEncoder CreateEncoder(JsonObject config, string source);
+
+    internal sealed override IBackbonePreprocessor CreatePreprocessor(PretrainedModel model) =>
+        ImageProcessor.FromFiles(model.PreprocessorFiles, DefaultProcessorConfig, model.Source);
+
+    /// <summary>A new classifier of <paramref name="classCount"/> classes around <paramref name="encoder"/>, its head freshly initialised.</summary>
+    internal abstract ImageClassifierModel CreateImageClassifier(ImageEncoder encoder, int classCount);
+}
