@@ -15,6 +15,7 @@ internal static class FolderLayers
         ("Formats", 1, "pure I/O: safetensors, ONNX, JSON readers, PEFT key strings"),
         ("Formats/*", 1, "one folder per file format"),
         ("Extensibility", 1, "loading the known extension assemblies"),
+        ("Torch", 1, "workarounds for TorchSharp behaviour (modules built without leaked temporaries)"),
         ("Adapters", 2, "method abstractions: PeftConfig, TunerLayer, ModuleSelector, method registry"),
         ("Tuning", 3, "PeftModel and its partials"),
         ("Methods", 4, "helpers shared by several methods, the built-in method list"),

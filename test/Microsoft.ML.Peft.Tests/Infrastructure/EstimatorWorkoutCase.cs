@@ -7,6 +7,9 @@ internal interface IEstimatorWorkoutCase
 {
     string Name { get; }
 
+    /// <summary>Writes the tiny backbone folder the task trains on, returning the folder.</summary>
+    Func<string, string> WriteBackbone { get; }
+
     void Run(PretrainedModel backbone, string directory);
 }
 
@@ -21,6 +24,8 @@ internal sealed class EstimatorWorkoutCase<TRow, TPrediction> : IEstimatorWorkou
     where TPrediction : class, new()
 {
     public required string Name { get; init; }
+
+    public Func<string, string> WriteBackbone { get; init; } = directory => TinyBertFolder.Write(directory);
 
     /// <summary>Generated rows: (count, seed) to rows, the same rows for the same arguments.</summary>
     public required Func<int, int, IEnumerable<TRow>> Rows { get; init; }

@@ -5,7 +5,7 @@ using Microsoft.ML.Peft.Tests.Infrastructure;
 namespace Microsoft.ML.Peft.Tests.Tasks;
 
 /// <summary>
-/// Every task estimator through the same workout (<see cref="EstimatorWorkout"/>) on a tiny random BERT.
+/// Every task estimator through the same workout (<see cref="EstimatorWorkout"/>) on a tiny random backbone of its modality.
 /// A new task joins by adding one case to <see cref="s_cases"/>.
 /// </summary>
 public sealed class EstimatorWorkoutTests : IDisposable
@@ -44,6 +44,23 @@ public sealed class EstimatorWorkoutTests : IDisposable
             InputColumn = nameof(TaggedSentence.Tokens),
             LabelColumn = nameof(TaggedSentence.Tags),
         },
+        new EstimatorWorkoutCase<ImageRow, ClassifierPrediction>
+        {
+            Name = "ImageClassification",
+            WriteBackbone = directory => TinyCnnFolder.Write(directory),
+            Rows = (count, seed) => ImageRows.Create(count, seed),
+            Preprocess = ml => ml.Transforms.Conversion.MapValueToKey(nameof(ImageRow.Label)),
+            Estimator = (ml, backbone, cancellation) => ml.Peft().ImageClassifier(new ImageClassifierOptions
+            {
+                Backbone = backbone,
+                Epochs = 1,
+                BatchSize = 16,
+                LearningRate = 1e-2,
+                CancellationToken = cancellation,
+            }),
+            InputColumn = nameof(ImageRow.Image),
+            LabelColumn = nameof(ImageRow.Label),
+        },
     };
 
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "peft-workout-" + Guid.NewGuid().ToString("N"));
@@ -62,9 +79,10 @@ public sealed class EstimatorWorkoutTests : IDisposable
     [MemberData(nameof(Tasks))]
     public void Workout_EveryTaskEstimator_KeepsTheEstimatorContract(string task)
     {
-        var backbone = PretrainedModel.FromDirectory(TinyBertFolder.Write(Path.Combine(_directory, "tiny-bert")));
+        var workout = s_cases.Single(c => c.Name == task);
+        var backbone = PretrainedModel.FromDirectory(workout.WriteBackbone(Path.Combine(_directory, "backbone")));
 
-        s_cases.Single(c => c.Name == task).Run(backbone, _directory);
+        workout.Run(backbone, _directory);
     }
 
     private sealed class ClassifierPrediction

@@ -1,0 +1,92 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+using Microsoft.ML.Peft.Tasks;
+using Microsoft.ML.Peft.Vision.Backbones.Image;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Peft.Vision.ImageClassification;
+
+/// <summary>
+/// What a trained image classifier runs on: the adapted model, the classifier network, the image processor and the device.
+/// Scoring is serialised by a lock, because one network serves every cursor and prediction engine of the transformer.
+/// </summary>
+internal sealed class ImageClassifierNetwork : IDisposable
+{
+    private readonly object _gate = new();
+
+    internal ImageClassifierNetwork(PeftModel peft, ImageClassifierModel network, ImageProcessor processor, Device device)
+    {
+        Peft = peft;
+        Network = network;
+        Processor = processor;
+        Device = device;
+        BatchNorms = network.modules().OfType<BatchNorm2d>().ToArray();
+    }
+
+    internal PeftModel Peft { get; }
+
+    internal ImageClassifierModel Network { get; }
+
+    internal ImageProcessor Processor { get; }
+
+    internal Device Device { get; }
+
+    internal int ClassCount => Network.ClassCount;
+
+    /// <summary>
+    /// The network's BatchNorm layers. They stay in evaluation mode while the adapter trains, so their pretrained running
+    /// statistics are neither updated nor replaced by the small fine-tuning batches' statistics.
+    /// </summary>
+    internal IReadOnlyList<BatchNorm2d> BatchNorms { get; }
+
+    /// <summary>The pixel values of <paramref name="images"/> on the device.</summary>
+    internal Tensor Prepare(IReadOnlyList<RgbImage> images)
+    {
+        using var pixels = Processor.Process(images);
+        return pixels.to(Device);
+    }
+
+    /// <summary>
+    /// Puts the BatchNorm layers back in evaluation mode; called before each training forward, because the engine switches the
+    /// whole network to training mode at each epoch.
+    /// </summary>
+    internal void FreezeBatchNorms()
+    {
+        foreach (var batchNorm in BatchNorms)
+        {
+            batchNorm.eval();
+        }
+    }
+
+    /// <summary>Class probabilities of each image, in input order, scored in batches of <paramref name="batchSize"/>.</summary>
+    internal float[][] Score(IReadOnlyList<RgbImage> images, int batchSize)
+    {
+        var result = new float[images.Count][];
+        lock (_gate)
+        {
+            Network.eval();
+            using var noGrad = no_grad();
+            // Images are prepared to one size, so every batch costs the same; the batcher only cuts the input.
+            BatchInference.ForEachBatch(new int[images.Count], batchSize, batch =>
+            {
+                using var scope = NewDisposeScope();
+                var pixels = Prepare(batch.Select(i => images[i]).ToList());
+                var probabilities = nn.functional.softmax(Network.call(pixels), 1).to(ScalarType.Float32).cpu().data<float>().ToArray();
+                for (int b = 0; b < batch.Length; b++)
+                {
+                    result[batch[b]] = probabilities.AsSpan(b * ClassCount, ClassCount).ToArray();
+                }
+            });
+        }
+
+        return result;
+    }
+
+    public void Dispose()
+    {
+        Peft.Dispose();
+        Network.Dispose();
+    }
+}

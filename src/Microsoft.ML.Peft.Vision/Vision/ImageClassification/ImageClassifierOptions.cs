@@ -1,0 +1,66 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+using Microsoft.ML.Peft.Tasks;
+
+namespace Microsoft.ML.Peft;
+
+/// <summary>
+/// Options of <see cref="ImageClassificationEstimator"/>: the columns, the backbone, the PEFT method (LoRA by default, any
+/// registered method through <see cref="PeftTrainerOptions.Method"/>) and the training schedule.
+/// </summary>
+/// <remarks>
+/// A batch counts images. Every image is decoded to RGB (grayscale images are converted) and prepared by the backbone's image
+/// processor: its folder's <c>preprocessor_config.json</c>, or the architecture's default when the folder has none.
+/// <see cref="PeftTrainerOptions.MaxSequenceLength"/> does not apply to images and must stay null. With a
+/// <see cref="PeftTrainerOptions.ValidationSet"/>, the metric of each epoch is the validation accuracy. BatchNorm layers
+/// (ResNet) keep their pretrained running statistics while the adapter trains, which is what small fine-tuning sets need.
+/// </remarks>
+public sealed class ImageClassifierOptions : PeftTrainerOptions
+{
+    /// <summary>The defaults of the simple overload and of these options.</summary>
+    public static class Defaults
+    {
+        /// <summary>LoRA rank.</summary>
+        public const int Rank = 8;
+
+        /// <summary>LoRA alpha.</summary>
+        public const double Alpha = 16;
+
+        /// <summary>Passes over the training data.</summary>
+        public const int Epochs = TrainerOptionDefaults.Epochs;
+
+        /// <summary>Images per training step.</summary>
+        public const int BatchSize = 32;
+
+        /// <summary>Peak AdamW learning rate.</summary>
+        public const double LearningRate = 1e-3;
+    }
+
+    /// <summary>Creates options with the defaults.</summary>
+    public ImageClassifierOptions()
+        : base(Defaults.BatchSize, Defaults.LearningRate, predictionBatchSize: 32)
+    {
+    }
+
+    /// <summary>The label column: a key (<c>MapValueToKey</c>) with at least two values.</summary>
+    public string LabelColumnName { get; set; } = "Label";
+
+    /// <summary>
+    /// The image column: an Image (<c>mlContext.Transforms.LoadImages</c>), a vector of bytes holding an encoded image file, or
+    /// text holding an image file path.
+    /// </summary>
+    public string ImageColumnName { get; set; } = "Image";
+
+    /// <summary>The output column of class probabilities (vector of float, one per class).</summary>
+    public string ScoreColumnName { get; set; } = "Score";
+
+    /// <summary>The output column of the most probable class (a key with the label column's key values).</summary>
+    public string PredictedLabelColumnName { get; set; } = "PredictedLabel";
+
+    /// <summary>
+    /// Augments each training image anew every epoch: a random resized crop (scale 0.5–1, aspect 3/4–4/3) and a horizontal
+    /// flip with probability 0.5, torchvision's defaults for fine-tuning. Turn it off for images whose orientation carries the
+    /// class (digits, text).
+    /// </summary>
+    public bool Augment { get; set; } = true;
+}

@@ -1,0 +1,35 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+using Microsoft.ML.Peft.Tasks;
+using Microsoft.ML.Peft.Vision.Backbones.Image;
+
+namespace Microsoft.ML.Peft.Vision.ImageClassification;
+
+/// <summary>The checks of <see cref="ImageClassifierOptions"/> made when the estimator is built, before any data is read.</summary>
+internal static class ImageClassifierOptionsValidator
+{
+    internal static void Validate(ImageClassifierOptions options)
+    {
+        TrainerOptionsValidator.RequireBackbone(options, "ResNet-18 (PretrainedModel.ResNet18())");
+
+        // A backbone of another modality (e.g. text) is refused here, at construction, rather than in Fit.
+        _ = options.Backbone!.AsVision(ImageClassifierTrainer.LogName);
+
+        TrainerOptionsValidator.RequireColumnNames(
+            (nameof(options.LabelColumnName), options.LabelColumnName),
+            (nameof(options.ImageColumnName), options.ImageColumnName),
+            (nameof(options.ScoreColumnName), options.ScoreColumnName),
+            (nameof(options.PredictedLabelColumnName), options.PredictedLabelColumnName));
+        if (options.ScoreColumnName == options.PredictedLabelColumnName)
+        {
+            throw new ArgumentException($"`{nameof(options.ScoreColumnName)}` and `{nameof(options.PredictedLabelColumnName)}` must differ, both are \"{options.ScoreColumnName}\".", nameof(options));
+        }
+
+        if (options.MaxSequenceLength is not null)
+        {
+            throw new ArgumentException($"`{nameof(options.MaxSequenceLength)}` applies to text; an image classifier takes the image size from the backbone's image processor. Leave it null.", nameof(options));
+        }
+
+        TrainerOptionsValidator.Validate(options);
+    }
+}

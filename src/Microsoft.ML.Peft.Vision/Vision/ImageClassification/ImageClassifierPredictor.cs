@@ -1,0 +1,32 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+using Microsoft.ML.Data;
+using Microsoft.ML.Peft.Tasks;
+using Microsoft.ML.Peft.Vision.Backbones.Image;
+
+namespace Microsoft.ML.Peft.Vision.ImageClassification;
+
+/// <summary>The image classifier as the shared batch-scoring data view and row mapper see it: one image in, class probabilities out.</summary>
+internal sealed class ImageClassifierPredictor : IBatchPredictor<RgbImage, float[]>
+{
+    private readonly ImageClassificationTransformer _transformer;
+
+    internal ImageClassifierPredictor(ImageClassificationTransformer transformer) => _transformer = transformer;
+
+    public int BatchSize => _transformer.PredictionBatchSize;
+
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => _transformer.GetOutputSchema(inputSchema);
+
+    public IEnumerable<DataViewSchema.Column> InputColumns(DataViewSchema inputSchema)
+    {
+        yield return inputSchema[_transformer.Columns.Image];
+    }
+
+    public Func<RgbImage> CreateInputReader(DataViewRow row) =>
+        ImageColumn.CreateReader(row, ImageColumn.Find(row.Schema, _transformer.Columns.Image), "input");
+
+    public IReadOnlyList<float[]> Predict(IReadOnlyList<RgbImage> inputs) => _transformer.Score(inputs);
+
+    public ValueGetter<TValue> CreateOutputGetter<TValue>(DataViewSchema.Column column, int outputIndex, Func<float[]> current) =>
+        outputIndex == 0 ? ScoreGetters.Score<TValue>(column, current) : ScoreGetters.PredictedLabel<TValue>(column, current);
+}

@@ -1,0 +1,115 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+using Microsoft.ML.Data;
+using Microsoft.ML.Peft.Backbones;
+using Microsoft.ML.Peft.Tasks;
+using Microsoft.ML.Peft.Training;
+using Microsoft.ML.Peft.Vision.Backbones.Image;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Peft.Vision.ImageClassification;
+
+/// <summary>
+/// What <see cref="ImageClassificationEstimator.Fit"/> does: read and decode the images, build the classifier with the PEFT
+/// method injected, hand the loop to the training engine, and wrap the result in a transformer.
+/// </summary>
+internal static class ImageClassifierTrainer
+{
+    internal const string LogName = "ImageClassifier";
+
+    internal static ImageClassificationTransformer Train(MLContext context, ImageClassifierOptions options, ImageClassifierColumns columns, IDataView input)
+    {
+        var backbone = options.Backbone!.AsVision(LogName);
+        ImageColumn.Find(input.Schema, columns.Image);
+        var (_, classCount, keyValues) = ClassColumn.Of(SchemaErrors.FindLabelKey(input.Schema, options.LabelColumnName));
+        var training = ImageClassificationRows.Read(input, columns.Image, options.LabelColumnName, "training");
+        var validation = options.ValidationSet is { } validationSet ? ReadValidation(validationSet, columns, options.LabelColumnName, classCount) : null;
+
+        using var run = TaskTrainingRun.Start(context, LogName);
+        var device = run.Device;
+        var processor = backbone.CreateProcessor();
+        var augmentation = options.Augment ? new ImageAugmentation(processor.OutputHeight, processor.OutputWidth) : null;
+
+        run.DrawSeed();
+        var network = backbone.Architecture.CreateImageClassifier(backbone.CreateEncoder(), classCount);
+        PeftModel? peft = null;
+        try
+        {
+            var adapted = run.Adapt(network, MethodConfig(options.Method, backbone), backbone.Model);
+            peft = adapted.Peft;
+            var scorer = new ImageClassifierNetwork(peft, network, processor, device);
+            var job = new TrainingJob
+            {
+                Model = network,
+                TrainableParameters = peft.NamedTrainableParameters(),
+                ExampleLengths = new int[training.Count],
+                ComputeLoss = (indices, dev) =>
+                {
+                    scorer.FreezeBatchNorms();
+                    var pixels = scorer.Prepare(indices.Select(i => training.Images[i]).ToList());
+                    if (augmentation is not null)
+                    {
+                        pixels = augmentation.Apply(pixels);
+                    }
+
+                    using var target = tensor(indices.Select(i => (long)training.Labels[i]).ToArray(), device: dev);
+                    return nn.functional.cross_entropy(network.call(pixels), target);
+                },
+                Validation = validation is null
+                    ? null
+                    : new ValidationEvaluator("accuracy", HigherIsBetter: true, () => Accuracy(scorer.Score(validation.Images, options.PredictionBatchSize), validation.Labels)),
+            };
+            var result = run.Train(options, job, peft);
+            var info = new ImageClassifierTrainingInfo(adapted.Report, result)
+            {
+                TrainingRows = training.Count,
+                BestEpoch = result.RestoredBestEpoch ? result.BestEpoch : null,
+                StoppedEarly = result.StoppedEarly,
+            };
+            return new ImageClassificationTransformer(scorer, columns, keyValues, BackboneReference.Of(backbone.Model), options.PredictionBatchSize, info);
+        }
+        catch
+        {
+            peft?.Dispose();
+            network.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The user's method (default LoRA) completed for this task: the architecture's default targets when none are set, the
+    /// head in <c>modules_to_save</c>, and the backbone as <c>base_model_name_or_path</c>. PEFT has no task type for image
+    /// classification (its examples leave <c>task_type</c> unset), so none is written.
+    /// </summary>
+    internal static PeftConfig MethodConfig(PeftConfig? method, VisionBackbone backbone) =>
+        MethodCompletion.Complete(method, backbone.Model, DefaultMethod, backbone.Architecture.DefaultTargetModules, backbone.Architecture.ImageClassifierHeadModules.Union(backbone.UntrainedModules), taskType: null);
+
+    private static PeftConfig DefaultMethod() => new LoraConfig { Rank = ImageClassifierOptions.Defaults.Rank, Alpha = ImageClassifierOptions.Defaults.Alpha, Dropout = 0.1 };
+
+    private static ImageClassificationRows ReadValidation(IDataView data, ImageClassifierColumns columns, string labelColumnName, int classCount)
+    {
+        ImageColumn.Find(data.Schema, columns.Image);
+        var label = SchemaErrors.FindLabelKey(data.Schema, labelColumnName);
+        if (((KeyDataViewType)label.Type).Count != (ulong)classCount)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(data),
+                $"The validation set's label column '{labelColumnName}' has {((KeyDataViewType)label.Type).Count} key values but the training data's has {classCount}. "
+                + "Map both with the same fitted MapValueToKey transformer (pass the validation set through the fitted upstream transforms).");
+        }
+
+        return ImageClassificationRows.Read(data, columns.Image, labelColumnName, "validation");
+    }
+
+    private static double Accuracy(float[][] probabilities, int[] labels)
+    {
+        int correct = 0;
+        for (int i = 0; i < labels.Length; i++)
+        {
+            correct += Array.IndexOf(probabilities[i], probabilities[i].Max()) == labels[i] ? 1 : 0;
+        }
+
+        return (double)correct / labels.Length;
+    }
+}
