@@ -118,14 +118,14 @@ internal static class ImageColumn
         }
     }
 
-    /// <summary>The pixels of <paramref name="image"/> as RGB, whatever its channel order.</summary>
+    /// <summary>The pixels of <paramref name="image"/> as RGB, whatever its channel order; a one-channel (grayscale) image is repeated into R, G and B.</summary>
     internal static RgbImage ToRgb(MLImage image)
     {
         var source = image.Pixels;
         int width = image.Width;
         int height = image.Height;
         int stride = source.Length / (width * height);
-        if (stride < 3)
+        if (stride is not (1 or 3 or 4))
         {
             throw new InvalidDataException($"An image of {width} × {height} with {image.BitsPerPixel} bits per pixel cannot be read as RGB.");
         }
@@ -135,6 +135,12 @@ internal static class ImageColumn
         var rgb = new byte[width * height * 3];
         for (int p = 0, s = 0; p < rgb.Length; p += 3, s += stride)
         {
+            if (stride == 1)
+            {
+                rgb[p] = rgb[p + 1] = rgb[p + 2] = source[s];
+                continue;
+            }
+
             rgb[p] = source[bgr ? s + 2 : s];
             rgb[p + 1] = source[s + 1];
             rgb[p + 2] = source[bgr ? s : s + 2];
