@@ -11,31 +11,29 @@ namespace Microsoft.ML.Peft;
 
 /// <summary>
 /// A named-entity tagger trained by <see cref="LoraNamedEntityRecognitionEstimator"/>: a pretrained encoder with a PEFT adapter
-/// and a token-classification head. <see cref="Transform"/> adds the predicted tags, a vector of keys (one per token) carrying
+/// and a token-classification head. <see cref="PeftTaskTransformer.Transform"/> adds the predicted tags, a vector of keys (one per token) carrying
 /// the tag names, so <c>MapKeyToValue</c> turns them back into text. When trained with
 /// <see cref="LoraNamedEntityRecognizerOptions.TextColumnName"/>, data that has that column is read as raw text: it is split into
 /// words as the backbone's tokenizer splits text, the tags are predicted over those words, and the entity span columns
 /// <c>EntityStarts</c>, <c>EntityLengths</c>, <c>EntityTypes</c> and <c>EntityScores</c> are added.
 /// </summary>
 /// <remarks>
-/// Save a pipeline containing it with <c>mlContext.Peft().Model.Save</c>; <see cref="SaveAdapter"/> exports the adapter alone in
-/// Hugging Face PEFT's format with the <c>XxxForTokenClassification</c> key names. Dispose it to free native memory at once.
+/// <see cref="PeftTaskTransformer.SaveAdapter"/> writes the key names of the architecture's <c>XxxForTokenClassification</c>,
+/// for <c>PeftModel.from_pretrained(AutoModelForTokenClassification.from_pretrained(base, num_labels=...), directory)</c>.
 /// </remarks>
-public sealed class LoraNamedEntityRecognitionTransformer : ITransformer, IPersistablePeftTransformer, IDisposable
+public sealed class LoraNamedEntityRecognitionTransformer : PeftTaskTransformer
 {
     /// <summary>The stage kind in a saved pipeline.</summary>
     internal const string Kind = "named-entity-recognizer";
 
     private readonly EntityTag[]? _entityTags;
-    private bool _disposed;
 
     internal LoraNamedEntityRecognitionTransformer(TokenClassifierNetwork network, NamedEntityColumns columns, LabelKeyValues? tagNames, BackboneReference backbone, int predictionBatchSize, NamedEntityRecognizerTrainingInfo? trainingInfo)
+        : base(backbone, predictionBatchSize)
     {
         Network = network;
         Columns = columns;
         TagNames = tagNames;
-        Backbone = backbone;
-        PredictionBatchSize = predictionBatchSize;
         TrainingInfo = trainingInfo;
         if (columns.TextColumn is not null)
         {
@@ -49,80 +47,27 @@ public sealed class LoraNamedEntityRecognitionTransformer : ITransformer, IPersi
     /// <summary>What happened during training (null for a loaded model).</summary>
     public NamedEntityRecognizerTrainingInfo? TrainingInfo { get; }
 
-    /// <summary>Always true: each row is tagged on its own, so PredictionEngine works.</summary>
-    public bool IsRowToRowMapper => true;
-
     internal TokenClassifierNetwork Network { get; }
 
     internal NamedEntityColumns Columns { get; }
 
     internal LabelKeyValues? TagNames { get; }
 
-    internal BackboneReference Backbone { get; }
+    internal override string StageKind => Kind;
 
-    internal int PredictionBatchSize { get; }
+    internal override PeftModel AdapterModel => Network.Peft;
 
-    string IPersistablePeftTransformer.StageKind => Kind;
+    internal override DataViewSchema OutputSchema(DataViewSchema inputSchema) => Columns.OutputSchema(inputSchema, TagCount, TagNames);
 
-    /// <summary>The input schema plus the predicted tags column and, for raw text, the entity span columns.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The text column is not text, or the column to tag is missing or not a vector of text.</exception>
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
-    {
-        ArgumentNullException.ThrowIfNull(inputSchema);
-        return Columns.OutputSchema(inputSchema, TagCount, TagNames);
-    }
+    internal override IRowToRowMapper CreateRowMapper(DataViewSchema inputSchema) =>
+        new BatchPredictorRowMapper<TaggerInput, SentencePrediction>(inputSchema, new NamedEntityPredictor(this));
 
-    /// <summary>A mapper that tags one row at a time (used by PredictionEngine).</summary>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
-    {
-        ArgumentNullException.ThrowIfNull(inputSchema);
-        ThrowIfDisposed();
-        return new BatchPredictorRowMapper<TaggerInput, SentencePrediction>(inputSchema, new NamedEntityPredictor(this));
-    }
+    internal override IDataView CreateScoringView(IDataView input) =>
+        new BatchScoringDataView<TaggerInput, SentencePrediction>(input, new NamedEntityPredictor(this));
 
-    /// <summary>Returns a lazy view that tags sentences in batches as it is read.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The text column is not text, or the column to tag is missing or not a vector of text.</exception>
-    public IDataView Transform(IDataView input)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        ThrowIfDisposed();
-        return new BatchScoringDataView<TaggerInput, SentencePrediction>(input, new NamedEntityPredictor(this));
-    }
+    internal override void SaveStage(ZipArchive archive, string prefix) => NamedEntityArchive.Save(this, archive, prefix);
 
-    /// <summary>
-    /// Writes the adapter and head in Hugging Face PEFT's format with the architecture's <c>XxxForTokenClassification</c> key
-    /// names, for <c>PeftModel.from_pretrained(AutoModelForTokenClassification.from_pretrained(base, num_labels=...), directory)</c>.
-    /// </summary>
-    /// <param name="directory">The output folder; files are written atomically.</param>
-    public void SaveAdapter(string directory)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
-        ThrowIfDisposed();
-        Network.Peft.SaveAdapter(directory);
-    }
-
-    /// <summary>Not supported: ML.NET's model writer is internal to ML.NET. Use <c>mlContext.Peft().Model.Save</c>.</summary>
-    /// <exception cref="NotSupportedException">Always.</exception>
-    void ICanSaveModel.Save(ModelSaveContext ctx) =>
-        throw new NotSupportedException(
-            $"{nameof(LoraNamedEntityRecognitionTransformer)} cannot be written by mlContext.Model.Save, whose writer API is internal to ML.NET. "
-            + "Save the pipeline with mlContext.Peft().Model.Save(model, schema, path).");
-
-    void IPersistablePeftTransformer.SaveTo(ZipArchive archive, string prefix)
-    {
-        ThrowIfDisposed();
-        NamedEntityArchive.Save(this, archive, prefix);
-    }
-
-    /// <summary>Frees the network.</summary>
-    public void Dispose()
-    {
-        if (!_disposed)
-        {
-            _disposed = true;
-            Network.Dispose();
-        }
-    }
+    internal override void DisposeNetwork() => Network.Dispose();
 
     /// <summary>
     /// Tags given words as they are and splits raw texts into words first (<see cref="Backbones.Text.TextTokenizer.SplitWords"/>),
@@ -144,6 +89,4 @@ public sealed class LoraNamedEntityRecognitionTransformer : ITransformer, IPersi
         tagNames ?? throw new InvalidOperationException(
             $"Entity spans for text column '{textColumn}' need the tag names, but the tags column has no key values. "
             + "Build the tags column with mlContext.Transforms.Conversion.MapValueToKey over the tag text, or leave TextColumnName null.");
-
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 }
