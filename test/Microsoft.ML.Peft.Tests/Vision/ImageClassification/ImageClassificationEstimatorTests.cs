@@ -138,6 +138,34 @@ public sealed class ImageClassificationEstimatorTests : IDisposable
         Assert.Null(config["task_type"]?.GetValue<string>());
     }
 
+    [Fact]
+    public void ModelLoad_PipelineWithLoadImages_ReadsTheFilesAgainAndScoresAlike()
+    {
+        var ml = new MLContext(seed: 1);
+        Directory.CreateDirectory(_directory);
+        var files = ImageRows.Create(12, seed: 5).Select((r, i) =>
+        {
+            File.WriteAllBytes(Path.Combine(_directory, $"{i}.png"), r.Image);
+            return new PathRow { ImagePath = $"{i}.png", Label = r.Label };
+        }).ToList();
+        var data = ml.Data.LoadFromEnumerable(files);
+        var backbone = Backbone();
+        using var model = ml.Transforms.Conversion.MapValueToKey(nameof(PathRow.Label))
+            .Append(ml.Transforms.LoadImages("Image", _directory, nameof(PathRow.ImagePath)))
+            .Append(ml.Peft().ImageClassifier(backbone, epochs: 1, batchSize: 4))
+            .Fit(data);
+        string path = Path.Combine(_directory, "pipeline.zip");
+
+        ml.Peft().Model.Save(model, data.Schema, path);
+        var loaded = ml.Peft().Model.Load(path, out var schema, backbone);
+
+        Assert.Equal(data.Schema.Select(c => c.Name), schema.Select(c => c.Name));
+        var chain = Assert.IsType<TransformerChain<ITransformer>>(loaded);
+        Assert.Contains(chain, t => t is Microsoft.ML.Data.ImageLoadingTransformer);
+        Assert.Equal(Scores(ml, model.Transform(data)), Scores(ml, loaded.Transform(data)));
+        ((IDisposable)loaded).Dispose();
+    }
+
     private PretrainedModel Backbone() => PretrainedModel.FromDirectory(TinyCnnFolder.Write(Path.Combine(_directory, "cnn-" + Guid.NewGuid().ToString("N"))));
 
     private static float[][] Scores(MLContext ml, IDataView scored) =>
