@@ -16,8 +16,15 @@ internal static class CatalogArguments
         where TOptions : PeftTrainerOptions
     {
         ArgumentNullException.ThrowIfNull(backbone, nameof(backbone));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rank, nameof(rank));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(alpha, nameof(alpha));
+        if (rank <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rank), rank, $"rank is LoRA's r, the inner dimension of each adapter, and must be at least 1 (typically 4 to 64); got {rank}.");
+        }
+
+        if (!(alpha > 0) || double.IsInfinity(alpha))
+        {
+            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, $"alpha is LoRA's scaling numerator (the update is scaled by alpha / rank) and must be a positive finite number, commonly twice the rank; got {alpha}.");
+        }
         options.Backbone = backbone;
         options.Method = new LoraConfig { Rank = rank, Alpha = alpha, Dropout = dropout };
         options.Epochs = epochs;

@@ -15,7 +15,7 @@ internal static class SharedFixtures
 
     /// <summary>A path inside the fixtures folder (which may not exist).</summary>
     internal static string Path(params string[] parts) =>
-        System.IO.Path.Combine(new[] { Root ?? System.IO.Path.Combine("..", "shared", "fixtures") }.Concat(parts).ToArray());
+        System.IO.Path.Combine(new[] { Root ?? ExpectedRoot() }.Concat(parts).ToArray());
 
     /// <summary>The reason to skip when <paramref name="relativePath"/> is missing; null when it exists.</summary>
     internal static string? SkipReason(string relativePath)
@@ -26,19 +26,32 @@ internal static class SharedFixtures
             : $"Needs ../shared/fixtures/{relativePath}, which is missing ({System.IO.Path.GetFullPath(path)}).";
     }
 
-    // The repository root holds Ml.Peft.sln; the fixtures are at <root>/../shared/fixtures.
-    private static string? FindRoot()
+    // Where the fixtures would be: beside the repository that holds this build, or beside the working folder when the
+    // test assembly runs outside a checkout. Skip messages name this path, not one under bin/.
+    private static string ExpectedRoot()
+    {
+        string start = RepositoryRoot() ?? Environment.CurrentDirectory;
+        return System.IO.Path.GetFullPath(System.IO.Path.Combine(start, "..", "shared", "fixtures"));
+    }
+
+    private static string? RepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
             if (File.Exists(System.IO.Path.Combine(directory.FullName, "Ml.Peft.sln")))
             {
-                string fixtures = System.IO.Path.Combine(directory.FullName, "..", "shared", "fixtures");
-                return Directory.Exists(fixtures) ? System.IO.Path.GetFullPath(fixtures) : null;
+                return directory.FullName;
             }
         }
 
         return null;
+    }
+
+    // The repository root holds Ml.Peft.sln; the fixtures are at <root>/../shared/fixtures.
+    private static string? FindRoot()
+    {
+        string fixtures = ExpectedRoot();
+        return RepositoryRoot() is not null && Directory.Exists(fixtures) ? fixtures : null;
     }
 }
 
