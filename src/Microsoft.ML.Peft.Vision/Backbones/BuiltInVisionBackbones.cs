@@ -4,6 +4,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using Microsoft.ML.Peft.Backbones;
 using Microsoft.ML.Peft.Vision.Backbones.Image;
+using Microsoft.ML.Peft.Vision.Backbones.ResNet;
 
 namespace Microsoft.ML.Peft.Vision.Backbones;
 
@@ -11,7 +12,10 @@ namespace Microsoft.ML.Peft.Vision.Backbones;
 internal static class BuiltInVisionBackbones
 {
     /// <summary>The vision architectures.</summary>
-    internal static IReadOnlyList<VisionArchitecture> Architectures { get; } = Array.Empty<VisionArchitecture>();
+    internal static IReadOnlyList<VisionArchitecture> Architectures { get; } = new VisionArchitecture[]
+    {
+        ResNetArchitecture.Instance,
+    };
 
     [ModuleInitializer]
     [SuppressMessage("Usage", "CA2255:The 'ModuleInitializer' attribute should not be used in libraries", Justification = "Registering the built-in backbones when the assembly loads is what lets PretrainedModel.FromDirectory and saved pipelines find them without a call from the application; the registration only fills a table.")]

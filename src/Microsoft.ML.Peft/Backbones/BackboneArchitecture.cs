@@ -53,4 +53,12 @@ internal abstract class BackboneArchitecture
     /// <summary>Builds the preprocessor of <paramref name="model"/> from its preprocessor files, at the model's limits.</summary>
     /// <exception cref="InvalidDataException">A preprocessor file is malformed.</exception>
     internal abstract IBackbonePreprocessor CreatePreprocessor(PretrainedModel model);
+
+    /// <summary>
+    /// Reopens a model that has no folder (imported from a file or a package) from the <see cref="PretrainedModel.Source"/> a
+    /// saved pipeline recorded, so loading the pipeline needs no backbone handed in; null when the source cannot be reopened.
+    /// <see cref="BackboneReference"/> checks the fingerprint of what comes back.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The source exists but no longer holds a model of this architecture.</exception>
+    internal virtual PretrainedModel? Reopen(string source) => null;
 }

@@ -42,7 +42,8 @@ internal sealed record BackboneReference(string ModelType, string Source, string
 
     /// <summary>
     /// The backbone this reference was made from: one of <paramref name="given"/> with the same model type and weights, else the
-    /// recorded folder reopened (through <see cref="BackboneRegistry"/>, so any registered modality) if it still exists.
+    /// recorded folder reopened (through <see cref="BackboneRegistry"/>, so any registered modality) if it still exists, else
+    /// the recorded source reopened by its architecture (<see cref="BackboneArchitecture.Reopen"/>, e.g. a model from a package).
     /// </summary>
     /// <param name="given">The backbones handed to <c>Load</c>, possibly none.</param>
     /// <exception cref="InvalidOperationException">Neither; the message says to pass the backbone to Load. Also when the reopened folder now holds other weights.</exception>
@@ -62,6 +63,13 @@ internal sealed record BackboneReference(string ModelType, string Source, string
             var reopened = PretrainedModel.FromDirectory(directory);
             Verify(reopened);
             return reopened;
+        }
+
+        // A model imported from a file or a package has no folder; its architecture may know how to open its source again.
+        if (Directory is null && BackboneRegistry.Find(ModelType)?.Reopen(Source) is { } imported)
+        {
+            Verify(imported);
+            return imported;
         }
 
         throw new InvalidOperationException(

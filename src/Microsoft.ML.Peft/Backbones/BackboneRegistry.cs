@@ -81,6 +81,18 @@ internal static class BackboneRegistry
             + $" Supported: {string.Join(", ", ModelTypes)}.");
     }
 
+    /// <summary>The architecture of <paramref name="modelType"/> (loading the extension assemblies on a miss, as <see cref="Get"/>), or null.</summary>
+    internal static BackboneArchitecture? Find(string modelType)
+    {
+        if (TryGet(modelType, out var architecture))
+        {
+            return architecture;
+        }
+
+        ExtensionAssemblies.EnsureLoaded();
+        return TryGet(modelType, out architecture) ? architecture : null;
+    }
+
     private static bool TryGet(string modelType, out BackboneArchitecture architecture)
     {
         lock (s_lock)

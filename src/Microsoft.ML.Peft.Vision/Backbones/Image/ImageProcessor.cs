@@ -9,6 +9,8 @@ namespace Microsoft.ML.Peft.Vision.Backbones.Image;
 /// <summary>
 /// Turns decoded images into a backbone's pixel values as its Hugging Face image processor does: resize (antialiased
 /// bilinear or bicubic, rounded back to 8 bits as PIL does), center crop, rescale and normalise per channel, channels first.
+/// Backbones from other toolkits may also reorder the channels to BGR and subtract a per-pixel mean image
+/// (<see cref="ImageProcessorConfig.BgrOutput"/>, <see cref="ImageProcessorConfig.MeanImage"/>).
 /// </summary>
 /// <remarks>
 /// Resizing goes through libtorch's antialiased interpolation, which follows PIL's filters closely but not bit for bit, so a
@@ -80,8 +82,24 @@ internal sealed class ImageProcessor : IBackbonePreprocessor
         var pixels = tensor(image.Pixels, new long[] { image.Height, image.Width, 3 }).permute(2, 0, 1).unsqueeze(0).to(ScalarType.Float32);
         pixels = Resize(pixels);
         pixels = CenterCrop(pixels);
+        if (Config.BgrOutput)
+        {
+            pixels = pixels.flip(1);
+        }
+
+        if (Config.MeanImage is { } meanImage)
+        {
+            pixels = pixels.sub(tensor(meanImage, new long[] { 1, 3, OutputHeight, OutputWidth }));
+        }
+
         var scale = tensor(_scale).view(1, 3, 1, 1);
         var shift = tensor(_shift).view(1, 3, 1, 1);
+        if (Config.BgrOutput)
+        {
+            scale = scale.flip(1);
+            shift = shift.flip(1);
+        }
+
         return pixels.mul(scale).add(shift).squeeze(0);
     }
 

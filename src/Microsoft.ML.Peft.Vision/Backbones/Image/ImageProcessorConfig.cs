@@ -40,6 +40,19 @@ internal sealed record ImageProcessorConfig(
     /// <summary>PIL's bicubic filter, CLIP's default.</summary>
     internal const int Bicubic = 3;
 
+    /// <summary>
+    /// Whether the channels are handed on as B, G, R instead of R, G, B: models trained with OpenCV-style or Caffe/CNTK
+    /// pipelines (ML.NET's ResNet-18) read BGR. <see cref="Mean"/> and <see cref="Std"/> stay in RGB order.
+    /// </summary>
+    internal bool BgrOutput { get; init; }
+
+    /// <summary>
+    /// A mean image <c>[3, height, width]</c> (in output channel order, row-major) subtracted pixel by pixel after the
+    /// channel order and before rescaling and normalisation, as CNTK's ImageNet models were trained; null for none. No
+    /// <c>preprocessor_config.json</c> field sets it: a backbone imported with its own preprocessing graph does.
+    /// </summary>
+    internal float[]? MeanImage { get; init; }
+
     /// <summary>The side of the square the processor outputs, when it outputs one (fixed resize or crop).</summary>
     internal (int Height, int Width)? OutputSize =>
         CropHeight is int ch && CropWidth is int cw ? (ch, cw)
@@ -147,6 +160,11 @@ internal sealed record ImageProcessorConfig(
         if ((Mean is null) != (Std is null) || Std?.Any(s => s <= 0) == true)
         {
             throw new FormatException("`image_mean` and `image_std` must both be given, with positive standard deviations.");
+        }
+
+        if (MeanImage is { } meanImage && OutputSize is var (height, width) && meanImage.Length != 3L * height * width)
+        {
+            throw new FormatException($"the mean image holds {meanImage.Length} values but the processor outputs 3 × {height} × {width}; it must be of the output size.");
         }
     }
 

@@ -1,0 +1,64 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+using Microsoft.ML.Peft.Vision.Backbones.Image;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Peft.Vision.Backbones.ResNet;
+
+/// <summary>
+/// torchvision's <c>resnet18</c> with a new head: the encoder's layers sit at the top level (<c>conv1</c>, <c>bn1</c>,
+/// <c>layer1</c> … <c>layer4</c>) beside the linear head <c>fc</c>, so the classifier's state_dict keys, PEFT's target names and
+/// <c>modules_to_save</c> are those of <c>torchvision.models.resnet18(num_classes=…)</c>.
+/// </summary>
+/// <remarks>
+/// The encoder's children are registered here rather than the encoder itself, which would prefix every key with a name
+/// torchvision does not have. They are the same module objects, and adapters attach to modules through forward hooks, so the
+/// encoder's forward runs through them.
+/// </remarks>
+internal sealed class ResNetImageClassifier : ImageClassifierModel
+{
+    /// <summary>The head's name in torchvision's ResNets.</summary>
+    internal const string HeadName = "fc";
+
+    private readonly ImageEncoder _encoder;
+    private readonly Linear _head;
+
+    internal ResNetImageClassifier(ImageEncoder encoder, int classCount)
+        : base(nameof(ResNetImageClassifier))
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(classCount, 2);
+        _encoder = encoder;
+        _head = nn.Linear(encoder.FeatureSize, classCount);
+        InitializeHead(_head);
+        foreach (var (name, child) in encoder.named_children())
+        {
+            register_module(name, child);
+        }
+
+        register_module(HeadName, _head);
+        ClassCount = classCount;
+    }
+
+    internal override ImageEncoder Encoder => _encoder;
+
+    internal override int ClassCount { get; }
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor pixelValues)
+    {
+        using var scope = NewDisposeScope();
+        return _head.call(_encoder.call(pixelValues)).MoveToOuterDisposeScope();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+
+        // The registered children are the encoder's; the encoder itself is not a child, so its own handle goes here.
+        if (disposing)
+        {
+            _encoder.Dispose();
+        }
+    }
+}
