@@ -36,7 +36,8 @@ internal sealed class ResNetArchitecture : VisionArchitecture
     /// <summary>
     /// The head <c>fc</c>. PEFT adapts torchvision ResNets through their convolutions (<c>conv1</c>, <c>conv2</c>), but this
     /// library's LoRA adapts linear layers only so far; until it adapts Conv2d, the default adapter is a low-rank update of
-    /// the new head over the frozen features, and a method given by the user may name the convolutions once that exists.
+    /// the new head over the frozen features (a linear probe; the head starts at zero, see <see cref="ResNetImageClassifier.ZeroHead"/>),
+    /// and a method given by the user may name the convolutions once that exists.
     /// </summary>
     internal override IReadOnlyList<string> DefaultTargetModules { get; } = new[] { ResNetImageClassifier.HeadName };
 

@@ -30,7 +30,7 @@ internal sealed class ResNetImageClassifier : ImageClassifierModel
         ArgumentOutOfRangeException.ThrowIfLessThan(classCount, 2);
         _encoder = encoder;
         _head = nn.Linear(encoder.FeatureSize, classCount);
-        InitializeHead(_head);
+        ZeroHead(_head);
         foreach (var (name, child) in encoder.named_children())
         {
             register_module(name, child);
@@ -41,6 +41,18 @@ internal sealed class ResNetImageClassifier : ImageClassifierModel
     }
 
     internal override ImageEncoder Encoder => _encoder;
+
+    /// <summary>
+    /// The new head starts at zero, as in Big Transfer's fine-tuning. While LoRA adapts the head itself (the architecture's
+    /// default until LoRA adapts convolutions) the head is not saved whole, so its starting value must be the same in every
+    /// process for the saved low-rank update to reproduce it; zero is, and the update's B·A is then the whole head.
+    /// </summary>
+    internal static void ZeroHead(Linear head)
+    {
+        using var noGrad = no_grad();
+        head.weight!.zero_();
+        head.bias!.zero_();
+    }
 
     internal override int ClassCount { get; }
 
