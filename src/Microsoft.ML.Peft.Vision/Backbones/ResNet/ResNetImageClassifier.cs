@@ -7,9 +7,9 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Peft.Vision.Backbones.ResNet;
 
 /// <summary>
-/// torchvision's <c>resnet18</c> with a new head: the encoder's layers sit at the top level (<c>conv1</c>, <c>bn1</c>,
+/// A torchvision ResNet with a new head: the encoder's layers sit at the top level (<c>conv1</c>, <c>bn1</c>,
 /// <c>layer1</c> … <c>layer4</c>) beside the linear head <c>fc</c>, so the classifier's state_dict keys, PEFT's target names and
-/// <c>modules_to_save</c> are those of <c>torchvision.models.resnet18(num_classes=…)</c>.
+/// <c>modules_to_save</c> are those of <c>torchvision.models.resnet18(num_classes=…)</c> (or of the ResNet with the encoder's blocks).
 /// </summary>
 /// <remarks>
 /// The encoder's children are registered here rather than the encoder itself, which would prefix every key with a name

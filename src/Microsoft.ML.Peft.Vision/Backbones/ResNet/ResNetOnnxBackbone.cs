@@ -15,7 +15,7 @@ internal static class ResNetOnnxBackbone
     /// <summary>The package's model, imported once per process (its weights are immutable; every fit builds its own copy).</summary>
     internal static PretrainedModel Package => s_package.Value;
 
-    /// <summary>Imports the ResNet-18 in the ONNX file at <paramref name="path"/>, recorded as <paramref name="source"/>.</summary>
+    /// <summary>Imports the ResNet in the ONNX file at <paramref name="path"/>, recorded as <paramref name="source"/>.</summary>
     /// <exception cref="InvalidDataException">The file is not a ResNet laid out as torchvision's; the message names the node.</exception>
     internal static PretrainedModel Import(string path, string source)
     {
@@ -56,7 +56,7 @@ internal static class ResNetOnnxBackbone
         var preprocess = ResNetPreprocessGraph.Read(OnnxModelReader.Read(path).Graph, path);
         if (preprocess.Height != ImageSide || preprocess.Width != ImageSide)
         {
-            throw new InvalidDataException($"'{path}' prepares {preprocess.Height} × {preprocess.Width} images; ResNet-18 reads {ImageSide} × {ImageSide}.");
+            throw new InvalidDataException($"'{path}' prepares {preprocess.Height} × {preprocess.Width} images; the ResNet reads {ImageSide} × {ImageSide}.");
         }
 
         return new ImageProcessorConfig(null, null, ImageSide, ImageProcessorConfig.Bilinear, ImageSide, ImageSide, null, null, null)

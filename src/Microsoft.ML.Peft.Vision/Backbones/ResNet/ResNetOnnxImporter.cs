@@ -44,7 +44,7 @@ internal sealed class ResNetOnnxImporter
     /// The blocks per layer of <paramref name="graph"/> and its weights keyed as that <see cref="ResNetModel"/>'s state_dict:
     /// CPU float32 tensors (and BatchNorm's <c>num_batches_tracked</c>, 0), in no dispose scope; the caller owns them.
     /// </summary>
-    /// <exception cref="InvalidDataException">The graph is not a ResNet-18 laid out as torchvision's; the message names the node.</exception>
+    /// <exception cref="InvalidDataException">The graph is not a ResNet of basic blocks laid out as torchvision's; the message names the node.</exception>
     internal static ResNetOnnxImport Import(OnnxGraph graph, string sourceName)
     {
         ArgumentNullException.ThrowIfNull(graph);
@@ -109,7 +109,7 @@ internal sealed class ResNetOnnxImporter
             .ToList();
         return stems.Count == 1
             ? stems[0]
-            : throw Invalid($"{stems.Count} Conv nodes read the graph input ({string.Join(", ", stems)}); a ResNet-18 has one, its stem conv1");
+            : throw Invalid($"{stems.Count} Conv nodes read the graph input ({string.Join(", ", stems)}); a ResNet has one, its stem conv1");
     }
 
     private string Block(string prefix, string input, int inChannels, int channels, int stride)
@@ -248,14 +248,14 @@ internal sealed class ResNetOnnxImporter
             {
                 _state[key] = key.EndsWith(".num_batches_tracked", StringComparison.Ordinal)
                     ? tensor.detach().clone()
-                    : throw new InvalidOperationException($"The ResNet-18 import found no tensor for '{key}'.");
+                    : throw new InvalidOperationException($"The ResNet import found no tensor for '{key}'.");
             }
         }
 
         var extra = _state.Keys.Except(fresh.state_dict().Keys).FirstOrDefault();
         if (extra is not null)
         {
-            throw new InvalidOperationException($"The ResNet-18 import produced '{extra}', which ResNetModel does not have.");
+            throw new InvalidOperationException($"The ResNet import produced '{extra}', which ResNetModel does not have.");
         }
     }
 
