@@ -49,9 +49,10 @@ internal sealed class ResNetImageClassifier : ImageClassifierModel
     /// </summary>
     internal static void ZeroHead(Linear head)
     {
+        // nn.init rather than zero_(): TorchSharp 0.107's in-place zero_() hands back a new tensor wrapper that nothing frees.
         using var noGrad = no_grad();
-        head.weight!.zero_();
-        head.bias!.zero_();
+        nn.init.zeros_(head.weight!);
+        nn.init.zeros_(head.bias!);
     }
 
     internal override int ClassCount { get; }

@@ -88,6 +88,22 @@ public sealed class ResNetImageClassifierTests : IDisposable
     }
 
     [Fact]
+    public void ResNetClassifier_BuiltAndDisposed_LeavesNoTensorAliveAndStartsAtZero()
+    {
+        ResNetArchitecture.Instance.CreateImageClassifier(new ResNetModel(new[] { 1, 1, 1, 1 }), 2).Dispose();
+        long live = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+
+        using (var classifier = ResNetArchitecture.Instance.CreateImageClassifier(new ResNetModel(new[] { 1, 1, 1, 1 }), 2))
+        using (var scope = NewDisposeScope())
+        {
+            // In-place zero_() would leave a tensor per call; the head is zeroed through nn.init.
+            Assert.All(classifier.state_dict().Where(p => p.Key.StartsWith("fc.", StringComparison.Ordinal)), p => Assert.Equal(0f, p.Value.abs().max().item<float>()));
+        }
+
+        Assert.Equal(live, TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+    }
+
+    [Fact]
     public void TargetModules_Conv1AndConv2_SelectTheStemAndEveryBlocksConvolutionsByTorchvisionName()
     {
         using var classifier = ResNetArchitecture.Instance.CreateImageClassifier(new ResNetModel(new[] { 2, 2, 2, 2 }), 3);
