@@ -59,7 +59,10 @@ internal sealed record ImageProcessorConfig(
         : ResizeHeight is int rh && ResizeWidth is int rw ? (rh, rw)
         : null;
 
-    /// <summary>Reads a <c>preprocessor_config.json</c>; fields it omits take the values of <paramref name="defaults"/>.</summary>
+    /// <summary>
+    /// Reads a <c>preprocessor_config.json</c>; fields it omits take the values of <paramref name="defaults"/>, except the
+    /// channel order and the mean image, which no such file sets (RGB, none).
+    /// </summary>
     /// <exception cref="InvalidDataException">The file is not JSON, a field is malformed, or the result is not a fixed-size image; <paramref name="source"/> is named.</exception>
     internal static ImageProcessorConfig Read(byte[] json, ImageProcessorConfig defaults, string source)
     {
@@ -75,7 +78,9 @@ internal sealed record ImageProcessorConfig(
 
         try
         {
-            var config = defaults;
+            // The file is a Hugging Face image processor, which always hands on RGB without a mean image, so the defaults'
+            // toolkit-specific steps (a CNTK backbone's BGR and mean image) do not carry over to it.
+            var config = defaults with { BgrOutput = false, MeanImage = null };
             if (root["do_resize"] is { } doResize && !JsonValues.Bool(doResize, "do_resize"))
             {
                 config = config with { ResizeHeight = null, ResizeWidth = null, ShortestEdge = null };
