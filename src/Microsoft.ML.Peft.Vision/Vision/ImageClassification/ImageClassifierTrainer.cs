@@ -21,10 +21,11 @@ internal static class ImageClassifierTrainer
     internal static ImageClassificationTransformer Train(MLContext context, ImageClassifierOptions options, ImageClassifierColumns columns, IDataView input)
     {
         var backbone = options.Backbone!.AsVision(LogName);
+        TrainingDataErrors.RequireRows(input, "training data");
         ImageColumn.Find(input.Schema, columns.Image);
         var (_, classCount, keyValues) = ClassColumn.Of(SchemaErrors.FindLabelKey(input.Schema, options.LabelColumnName));
         var training = ImageClassificationRows.Read(input, columns.Image, options.LabelColumnName, "training");
-        var validation = options.ValidationSet is { } validationSet ? ReadValidation(validationSet, columns, options.LabelColumnName, classCount) : null;
+        var validation = options.ValidationSet is { } validationSet ? TrainingDataErrors.InValidationSet(() => ReadValidation(validationSet, columns, options.LabelColumnName, classCount)) : null;
 
         using var run = TaskTrainingRun.Start(context, LogName);
         var device = run.Device;

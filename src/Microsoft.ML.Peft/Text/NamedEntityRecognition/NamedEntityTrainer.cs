@@ -23,6 +23,7 @@ internal static class NamedEntityTrainer
     internal static LoraNamedEntityRecognitionTransformer Train(MLContext context, LoraNamedEntityRecognizerOptions options, NamedEntityColumns columns, IDataView input)
     {
         var backbone = options.Backbone!.AsText(LogName);
+        TrainingDataErrors.RequireRows(input, "training data");
         columns.CheckInput(input.Schema);
         var (_, tagCount, tagNames) = ClassColumn.Of(FindTags(input.Schema, options.TagsColumnName));
         if (columns.TextColumn is { } textColumn)
@@ -35,9 +36,12 @@ internal static class NamedEntityTrainer
         NamedEntityRows? validation = null;
         if (options.ValidationSet is { } validationSet)
         {
-            columns.CheckInput(validationSet.Schema);
-            FindTags(validationSet.Schema, options.TagsColumnName);
-            validation = NamedEntityRows.Read(validationSet, columns.TokensColumn, options.TagsColumnName, "validation");
+            validation = TrainingDataErrors.InValidationSet(() =>
+            {
+                columns.CheckInput(validationSet.Schema);
+                FindTags(validationSet.Schema, options.TagsColumnName);
+                return NamedEntityRows.Read(validationSet, columns.TokensColumn, options.TagsColumnName, "validation");
+            });
         }
 
         using var run = TaskTrainingRun.Start(context, LogName);

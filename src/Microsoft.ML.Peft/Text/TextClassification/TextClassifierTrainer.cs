@@ -22,9 +22,10 @@ internal static class TextClassifierTrainer
     {
         var backbone = options.Backbone!.AsText(LogName);
         columns.CheckInput(input.Schema);
+        TrainingDataErrors.RequireRows(input, "training data");
         var (_, labelCount, keyValues) = ClassColumn.Of(SchemaErrors.FindLabelKey(input.Schema, options.LabelColumnName));
         var training = TextClassificationRows.Read(input, columns.TextColumn, columns.SecondTextColumn, options.LabelColumnName, "training");
-        var validation = options.ValidationSet is { } validationSet ? ReadValidation(validationSet, columns, options.LabelColumnName, labelCount) : null;
+        var validation = options.ValidationSet is { } validationSet ? TrainingDataErrors.InValidationSet(() => ReadValidation(validationSet, columns, options.LabelColumnName, labelCount)) : null;
 
         using var run = TaskTrainingRun.Start(context, LogName);
         var device = run.Device;

@@ -204,6 +204,32 @@ public sealed class LoraTextClassificationEstimatorTests : IDisposable
     }
 
     [Fact]
+    public void Fit_EmptyDataThroughMapValueToKey_SaysThereAreNoRows()
+    {
+        // MapValueToKey fitted on no rows makes a key column of its own; the message must name the cause, not the key.
+        var pipeline = _ml.Transforms.Conversion.MapValueToKey("Label").Append(Estimator(epochs: 1));
+
+        var error = Assert.Throws<InvalidOperationException>(() => pipeline.Fit(_ml.Data.LoadFromEnumerable(new List<SentimentRow>())));
+
+        Assert.Contains("The training data has no rows", error.Message);
+    }
+
+    [Fact]
+    public void Fit_RawValidationSet_SaysItMustGoThroughTheUpstreamTransforms()
+    {
+        var data = ToyData(16);
+        var keyMap = _ml.Transforms.Conversion.MapValueToKey("Label").Fit(data);
+        var raw = _ml.Data.LoadFromEnumerable(SentimentRows.Create(8, seed: 5).Select(r => new TextOnlyRow { Text = r.Text }));
+        var estimator = _ml.Peft().LoraTextClassifier(new LoraTextClassifierOptions { Backbone = _backbone, Epochs = 1, ValidationSet = raw });
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => estimator.Fit(keyMap.Transform(data)));
+
+        Assert.StartsWith("ValidationSet: ", error.Message);
+        Assert.Contains("'Label'", error.Message);
+        Assert.Contains("upstream.Transform(validationData)", error.Message);
+    }
+
+    [Fact]
     public void Options_BadValues_NameTheOption()
     {
         Assert.Contains("Backbone", Assert.Throws<ArgumentNullException>(() => _ml.Peft().LoraTextClassifier(new LoraTextClassifierOptions())).Message);
@@ -428,5 +454,10 @@ public sealed class LoraTextClassificationEstimatorTests : IDisposable
         public bool Equals(float x, float y) => Math.Abs(x - y) <= tolerance;
 
         public int GetHashCode(float obj) => 0;
+    }
+
+    private sealed class TextOnlyRow
+    {
+        public string Text { get; set; } = string.Empty;
     }
 }
