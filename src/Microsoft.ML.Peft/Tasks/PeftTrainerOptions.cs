@@ -62,8 +62,30 @@ public abstract class PeftTrainerOptions : ITaskTrainingOptions
     /// <summary>Optional validation data with the same columns; the task's metric on it is reported after every epoch.</summary>
     public IDataView? ValidationSet { get; set; }
 
-    /// <summary>Stop when the validation metric has not improved for this many epochs, and keep the best epoch's weights. Needs <see cref="ValidationSet"/>.</summary>
+    /// <summary>
+    /// Stop when the monitored value (<see cref="EarlyStoppingMetric"/>) has not improved for this many epochs, and keep the best
+    /// epoch's weights. Needs <see cref="ValidationSet"/>. Default: off.
+    /// </summary>
     public int? EarlyStoppingPatience { get; set; }
+
+    /// <summary>
+    /// What decides the best epoch with a <see cref="ValidationSet"/>: the validation loss (default, as Hugging Face's Trainer) or
+    /// the task's metric (<see cref="EarlyStoppingMetric.TaskMetric"/>).
+    /// </summary>
+    public EarlyStoppingMetric EarlyStoppingMetric { get; set; } = EarlyStoppingMetric.ValidationLoss;
+
+    /// <summary>
+    /// How much the monitored value must beat the best so far to count as an improvement (Keras' <c>min_delta</c>), in its own
+    /// units: for example 0.005 for half a point of accuracy. Default 0.
+    /// </summary>
+    public double EarlyStoppingMinDelta { get; set; }
+
+    /// <summary>
+    /// The first epoch that may be kept as the best or count against patience (Keras' <c>start_from_epoch</c>); earlier epochs are
+    /// still measured and reported. On small data the first epochs often predict one class everywhere; 2 or 3 stops such an epoch
+    /// from being kept. Default 1.
+    /// </summary>
+    public int EarlyStoppingMinEpochs { get; set; } = 1;
 
     /// <summary>A folder for checkpoints; a later fit with the same data and options resumes from the last one. Default: none.</summary>
     public string? CheckpointDirectory { get; set; }

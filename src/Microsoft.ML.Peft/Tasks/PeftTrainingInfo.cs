@@ -18,6 +18,7 @@ public abstract class PeftTrainingInfo
         Steps = result.Steps;
         EpochsRun = result.EpochsCompleted;
         ValidationAccuracy = result.MetricHistory;
+        ValidationLoss = result.LossHistory.Select(l => l ?? double.NaN).ToArray();
         Elapsed = result.Elapsed;
     }
 
@@ -35,6 +36,15 @@ public abstract class PeftTrainingInfo
 
     /// <summary>The validation metric after each epoch (the task's accuracy); empty without a validation set.</summary>
     public IReadOnlyList<double> ValidationAccuracy { get; init; } = Array.Empty<double>();
+
+    /// <summary>The validation loss (the training objective on the validation set) after each epoch; empty without a validation set.</summary>
+    public IReadOnlyList<double> ValidationLoss { get; init; } = Array.Empty<double>();
+
+    /// <summary>
+    /// What looked wrong with the trained model, each with what to try, also written to the MLContext log as warnings: for
+    /// example every prediction on the validation or training set falling into one class. Empty when nothing did.
+    /// </summary>
+    public IReadOnlyList<string> Warnings { get; init; } = Array.Empty<string>();
 
     /// <summary>Wall-clock training time.</summary>
     public TimeSpan Elapsed { get; init; }

@@ -66,5 +66,20 @@ internal sealed class TaskTrainingRun : IDisposable
     /// <summary>Trains <paramref name="job"/> with the shared options, then merges for prediction when asked; the model is left in eval mode.</summary>
     internal TrainingResult Train(PeftTrainerOptions options, TrainingJob job, PeftModel peft) => TaskTraining.Run(options, job, Seed, Device, Log, peft);
 
+    /// <summary>
+    /// Runs <see cref="PredictionCollapse.Check"/> on the trained model's predictions and writes its warning to the log.
+    /// </summary>
+    /// <returns>The warnings for the task's training report: the collapse warning, or none.</returns>
+    internal IReadOnlyList<string> WarnIfCollapsed(IReadOnlyList<int> predicted, IReadOnlyList<int> labels, string setName, Func<int, string> className, PeftTrainerOptions options)
+    {
+        if (PredictionCollapse.Check(predicted, labels, setName, className, options) is not string warning)
+        {
+            return Array.Empty<string>();
+        }
+
+        Log.Warning(warning);
+        return new[] { warning };
+    }
+
     public void Dispose() => Log.Dispose();
 }

@@ -61,6 +61,21 @@ internal static class TrainerOptionsValidator
             throw new ArgumentException($"`{nameof(options.EarlyStoppingPatience)}` needs a `{nameof(options.ValidationSet)}` to measure improvement; set one or leave the patience null.", nameof(options));
         }
 
+        if (!Enum.IsDefined(options.EarlyStoppingMetric))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.EarlyStoppingMetric, $"`{nameof(options.EarlyStoppingMetric)}` must be one of {string.Join(", ", Enum.GetNames<EarlyStoppingMetric>())}, got {options.EarlyStoppingMetric}.");
+        }
+
+        if (!(options.EarlyStoppingMinDelta >= 0) || double.IsInfinity(options.EarlyStoppingMinDelta))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.EarlyStoppingMinDelta, $"`{nameof(options.EarlyStoppingMinDelta)}` must be 0 or a positive number, got {options.EarlyStoppingMinDelta}.");
+        }
+
+        if (options.EarlyStoppingMinEpochs < 1 || options.EarlyStoppingMinEpochs > options.Epochs)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.EarlyStoppingMinEpochs, $"`{nameof(options.EarlyStoppingMinEpochs)}` must be between 1 and `{nameof(options.Epochs)}` ({options.Epochs}), got {options.EarlyStoppingMinEpochs}.");
+        }
+
         options.Method?.Validate();
     }
 }

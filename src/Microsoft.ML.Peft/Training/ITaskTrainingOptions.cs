@@ -19,6 +19,12 @@ internal interface ITaskTrainingOptions
 
     int? EarlyStoppingPatience { get; }
 
+    EarlyStoppingMetric EarlyStoppingMetric { get; }
+
+    double EarlyStoppingMinDelta { get; }
+
+    int EarlyStoppingMinEpochs { get; }
+
     string? CheckpointDirectory { get; }
 
     int CheckpointEverySteps { get; }

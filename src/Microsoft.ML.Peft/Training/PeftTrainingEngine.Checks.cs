@@ -37,6 +37,14 @@ internal static partial class PeftTrainingEngine
                 nameof(job));
         }
 
+        if (settings.EarlyStoppingMetric == EarlyStoppingMetric.ValidationLoss && job.Validation is { Loss: null } validation)
+        {
+            throw new ArgumentException(
+                $"`{nameof(TrainingSettings.EarlyStoppingMetric)}` is {nameof(EarlyStoppingMetric.ValidationLoss)} but this job's validation measures only its {validation.MetricName}; " +
+                $"set `{nameof(TrainingSettings.EarlyStoppingMetric)}` to {nameof(EarlyStoppingMetric.TaskMetric)}.",
+                nameof(job));
+        }
+
         var duplicate = job.TrainableParameters.GroupBy(p => p.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
         {

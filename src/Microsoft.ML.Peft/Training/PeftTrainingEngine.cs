@@ -61,7 +61,12 @@ internal static partial class PeftTrainingEngine
         var fingerprint = TrainingFingerprint.Create(job, settings);
         var run = new Run(job, settings, device, progress, log);
         using var optimizer = new TrainingOptimizer(job.TrainableParameters, settings.WeightDecay);
-        using var stopping = new EarlyStopping(job.Validation?.HigherIsBetter ?? true, settings.EarlyStoppingPatience);
+        using var stopping = new EarlyStopping(
+            job.Validation?.HigherIsBetter ?? true,
+            settings.EarlyStoppingPatience,
+            monitorLoss: settings.EarlyStoppingMetric == EarlyStoppingMetric.ValidationLoss,
+            settings.EarlyStoppingMinDelta,
+            settings.EarlyStoppingMinEpochs);
 
         try
         {
@@ -94,10 +99,11 @@ internal static partial class PeftTrainingEngine
                     double? metric = null;
                     if (epochEnd && job.Validation is { } validation)
                     {
-                        metric = Validate(run, validation);
-                        bool improved = stopping.Record(metric.Value, job.TrainableParameters);
+                        (double value, double? validationLoss) = Validate(run, validation);
+                        metric = value;
+                        bool improved = stopping.Record(value, validationLoss, job.TrainableParameters);
                         stoppedEarly = stopping.ShouldStop && epoch < settings.Epochs - 1;
-                        run.Log(DescribeValidation(validation, metric.Value, epoch, improved, stopping, stoppedEarly));
+                        run.Log(DescribeValidation(validation, value, validationLoss, epoch, improved, stopping, stoppedEarly));
                         job.Model.train();
                     }
 
@@ -130,7 +136,10 @@ internal static partial class PeftTrainingEngine
                 StoppedEarly: stoppedEarly,
                 RestoredBestEpoch: restored,
                 FinalLoss: tracker.EpochLoss,
-                Elapsed: tracker.Elapsed);
+                Elapsed: tracker.Elapsed)
+            {
+                LossHistory = stopping.LossHistory.ToArray(),
+            };
         }
         finally
         {
@@ -163,12 +172,13 @@ internal static partial class PeftTrainingEngine
         return (value, norm);
     }
 
-    private static double Validate(Run run, ValidationEvaluator validation)
+    private static (double Metric, double? Loss) Validate(Run run, ValidationEvaluator validation)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         run.Job.Model.eval();
-        return validation.Evaluate();
+        double metric = validation.Evaluate();
+        return (metric, validation.Loss?.Invoke());
     }
 
     private static void Reseed(int seed, int step, Device device)
@@ -212,10 +222,20 @@ internal static partial class PeftTrainingEngine
             $"Lower `{nameof(TrainingSettings.LearningRate)}` (now {settings.LearningRate:G4}), {clipping}or check the training data for empty or extreme examples."));
     }
 
-    private static string DescribeValidation(ValidationEvaluator validation, double metric, int epoch, bool improved, EarlyStopping stopping, bool stoppedEarly)
+    private static string DescribeValidation(ValidationEvaluator validation, double metric, double? loss, int epoch, bool improved, EarlyStopping stopping, bool stoppedEarly)
     {
         string line = string.Create(CultureInfo.InvariantCulture, $"Epoch {epoch + 1}: validation {validation.MetricName} {metric:F4}");
-        line += improved ? " (best so far)." : string.Create(CultureInfo.InvariantCulture, $" (best {stopping.History[stopping.BestEpochIndex ?? 0]:F4} at epoch {(stopping.BestEpochIndex ?? 0) + 1}).");
+        if (loss is double value)
+        {
+            line += string.Create(CultureInfo.InvariantCulture, $", loss {value:F4}");
+        }
+
+        string monitored = stopping.MonitorsLoss ? "loss" : validation.MetricName;
+        line += improved
+            ? $" (best {monitored} so far)."
+            : stopping.BestEpochIndex is int best
+                ? string.Create(CultureInfo.InvariantCulture, $" (best {monitored} {stopping.BestValue:F4} at epoch {best + 1}).")
+                : string.Create(CultureInfo.InvariantCulture, $" (the {monitored} is monitored from epoch {stopping.MinEpochs}).");
         if (stoppedEarly)
         {
             line += string.Create(CultureInfo.InvariantCulture, $" Stopping early: no improvement for {stopping.Patience} epoch(s).");

@@ -69,7 +69,7 @@ internal static class TrainingCheckpoint
                 }
             }
 
-            var state = new StateFile(FormatVersion, step, epochsCompleted, stopping.History.ToList(), new(fingerprint.Values));
+            var state = new StateFile(FormatVersion, step, epochsCompleted, stopping.History.ToList(), new(fingerprint.Values)) { LossHistory = stopping.LossHistory.ToList() };
             AtomicFile.Write(Path.Combine(temporary, StateFileName), stream => JsonSerializer.Serialize(stream, state, s_json));
             if (Directory.Exists(final))
             {
@@ -156,7 +156,7 @@ internal static class TrainingCheckpoint
                 .ToDictionary(p => p.Key, p => p.Value.to(optimizer.Parameters[0].Parameter.device).DetachFromDisposeScope());
         }
 
-        stopping.Restore(state.MetricHistory, best);
+        stopping.Restore(state.MetricHistory, state.LossHistory, best);
         return state.Step;
     }
 
@@ -221,5 +221,10 @@ internal static class TrainingCheckpoint
         [property: JsonPropertyName("step")] int Step,
         [property: JsonPropertyName("epochs_completed")] int EpochsCompleted,
         [property: JsonPropertyName("metric_history")] List<double> MetricHistory,
-        [property: JsonPropertyName("fingerprint")] Dictionary<string, string> Fingerprint);
+        [property: JsonPropertyName("fingerprint")] Dictionary<string, string> Fingerprint)
+    {
+        // Absent from checkpoints of runs whose validation measured no loss.
+        [JsonPropertyName("loss_history")]
+        public List<double?>? LossHistory { get; init; }
+    }
 }

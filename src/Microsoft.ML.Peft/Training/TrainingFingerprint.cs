@@ -43,6 +43,9 @@ internal sealed class TrainingFingerprint
             [nameof(TrainingSettings.WarmupFraction)] = Format(settings.WarmupFraction),
             [nameof(TrainingSettings.MaxGradNorm)] = settings.ClipsGradients ? Format(settings.MaxGradNorm!.Value) : "off",
             [nameof(TrainingSettings.EarlyStoppingPatience)] = settings.EarlyStoppingPatience is int patience ? Format(patience) : "off",
+            [nameof(TrainingSettings.EarlyStoppingMetric)] = settings.EarlyStoppingMetric.ToString(),
+            [nameof(TrainingSettings.EarlyStoppingMinDelta)] = Format(settings.EarlyStoppingMinDelta),
+            [nameof(TrainingSettings.EarlyStoppingMinEpochs)] = Format(settings.EarlyStoppingMinEpochs),
             [nameof(TrainingSettings.Seed)] = Format(settings.Seed),
             [nameof(TrainingSettings.PaddingMode)] = settings.PaddingMode.ToString(),
             [ValidationKey] = job.Validation is { } validation

@@ -8,7 +8,7 @@ namespace Microsoft.ML.Peft.Training;
 /// <param name="ResumedFromStep">The checkpoint step this run continued from; 0 for a fresh run.</param>
 /// <param name="EpochsCompleted">Epochs finished.</param>
 /// <param name="MetricHistory">The validation metric of each finished epoch, in order; empty without validation.</param>
-/// <param name="BestEpoch">The 1-based epoch with the best finite metric; <see langword="null"/> without one.</param>
+/// <param name="BestEpoch">The 1-based epoch with the best finite monitored value (metric or loss, as early stopping was set); <see langword="null"/> without one.</param>
 /// <param name="StoppedEarly">True when early stopping ended the run before its last epoch.</param>
 /// <param name="RestoredBestEpoch">True when the best epoch's trainable values were copied back at the end (early stopping on).</param>
 /// <param name="FinalLoss">The mean training loss of the last epoch this run trained in; NaN when it ran no step.</param>
@@ -23,4 +23,8 @@ internal sealed record TrainingResult(
     bool StoppedEarly,
     bool RestoredBestEpoch,
     double FinalLoss,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed)
+{
+    /// <summary>Gets the validation loss of each finished epoch; null entries where the task measured none, empty without validation.</summary>
+    internal IReadOnlyList<double?> LossHistory { get; init; } = Array.Empty<double?>();
+}

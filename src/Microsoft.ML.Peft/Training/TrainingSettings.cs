@@ -36,6 +36,15 @@ internal sealed record TrainingSettings
     /// </summary>
     public int? EarlyStoppingPatience { get; init; }
 
+    /// <summary>Gets what decides the best epoch and patience; the task's metric unless set (a task's options default to the loss).</summary>
+    public EarlyStoppingMetric EarlyStoppingMetric { get; init; } = EarlyStoppingMetric.TaskMetric;
+
+    /// <summary>Gets the margin by which the monitored value must beat the best so far to count as an improvement; 0 or more.</summary>
+    public double EarlyStoppingMinDelta { get; init; }
+
+    /// <summary>Gets the first epoch (1-based) that can be the best or count against patience; 1 or more.</summary>
+    public int EarlyStoppingMinEpochs { get; init; } = 1;
+
     /// <summary>Gets the folder for resumable checkpoints; <see langword="null"/> writes none.</summary>
     public string? CheckpointDirectory { get; init; }
 
@@ -66,6 +75,10 @@ internal sealed record TrainingSettings
         Check(MaxGradNorm is null || (MaxGradNorm >= 0 && double.IsFinite(MaxGradNorm.Value)), nameof(MaxGradNorm), MaxGradNorm,
             "must be a non-negative finite number, or 0 or null to turn clipping off");
         Check(EarlyStoppingPatience is null or > 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "must be positive, or null to turn early stopping off");
+        Check(Enum.IsDefined(EarlyStoppingMetric), nameof(EarlyStoppingMetric), EarlyStoppingMetric,
+            $"must be one of {string.Join(", ", Enum.GetNames<EarlyStoppingMetric>())}");
+        Check(EarlyStoppingMinDelta >= 0 && double.IsFinite(EarlyStoppingMinDelta), nameof(EarlyStoppingMinDelta), EarlyStoppingMinDelta, "must be a non-negative finite number");
+        Check(EarlyStoppingMinEpochs is >= 1 && EarlyStoppingMinEpochs <= Epochs, nameof(EarlyStoppingMinEpochs), EarlyStoppingMinEpochs, $"must be between 1 and `{nameof(Epochs)}` ({Epochs})");
         Check(CheckpointDirectory is null || !string.IsNullOrWhiteSpace(CheckpointDirectory), nameof(CheckpointDirectory), CheckpointDirectory,
             "must be a folder path, or null to write no checkpoints");
         Check(CheckpointEverySteps > 0, nameof(CheckpointEverySteps), CheckpointEverySteps, "must be positive");

@@ -10,4 +10,8 @@ namespace Microsoft.ML.Peft.Training;
 /// <c>no_grad</c> and inside a dispose scope; it should open its own scope per batch so a large set does not hold
 /// every batch's tensors at once. A non-finite result never counts as an improvement.
 /// </param>
-internal sealed record ValidationEvaluator(string MetricName, bool HigherIsBetter, Func<double> Evaluate);
+/// <param name="Loss">
+/// Computes the training objective on the validation set (the mean over examples, as the training loss), called as
+/// <paramref name="Evaluate"/> is; null for a task whose metric is already its loss or that has none.
+/// </param>
+internal sealed record ValidationEvaluator(string MetricName, bool HigherIsBetter, Func<double> Evaluate, Func<double>? Loss = null);

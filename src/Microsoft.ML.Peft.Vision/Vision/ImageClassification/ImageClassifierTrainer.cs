@@ -59,11 +59,27 @@ internal static class ImageClassifierTrainer
                 },
                 Validation = validation is null
                     ? null
-                    : new ValidationEvaluator("accuracy", HigherIsBetter: true, () => Accuracy(scorer.Score(validation.Images, options.PredictionBatchSize), validation.Labels)),
+                    : new ValidationEvaluator(
+                        "accuracy",
+                        HigherIsBetter: true,
+                        () => Accuracy(scorer.Score(validation.Images, options.PredictionBatchSize), validation.Labels),
+                        () => ValidationLoss.Mean(new int[validation.Count], options.PredictionBatchSize, indices =>
+                        {
+                            var pixels = scorer.Prepare(indices.Select(i => validation.Images[i]).ToList());
+                            using var target = tensor(indices.Select(i => (long)validation.Labels[i]).ToArray(), device: device);
+                            return (nn.functional.cross_entropy(network.call(pixels), target, reduction: nn.Reduction.Sum), indices.Length);
+                        })),
             };
             var result = run.Train(options, job, peft);
+            var (checkedImages, checkedLabels, checkedSet) = validation is null
+                ? (training.Images.Take(PredictionCollapse.MaxTrainingRows).ToArray(), training.Labels, "training data")
+                : (validation.Images, validation.Labels, "validation set");
+            var predicted = scorer.Score(checkedImages, options.PredictionBatchSize).Select(p => Array.IndexOf(p, p.Max())).ToArray();
+            string[]? classNames = keyValues?.Names();
+            var warnings = run.WarnIfCollapsed(predicted, checkedLabels.Take(predicted.Length).ToArray(), checkedSet, c => classNames?[c] ?? $"class {c + 1}", options);
             var info = new ImageClassifierTrainingInfo(adapted.Report, result)
             {
+                Warnings = warnings,
                 TrainingRows = training.Count,
                 BestEpoch = result.RestoredBestEpoch ? result.BestEpoch : null,
                 StoppedEarly = result.StoppedEarly,

@@ -49,12 +49,7 @@ internal static class NamedEntityTrainer
         var device = run.Device;
         var tokenizer = backbone.CreateTokenizer(options.MaxSequenceLength);
         var sentences = training.Words.Select(w => WindowedSentence.Encode(tokenizer, w, options.WindowOverlap)).ToArray();
-        var windows = new List<(WordAlignedEncoding Encoding, long[] Labels)>();
-        for (int i = 0; i < sentences.Length; i++)
-        {
-            var labels = TokenLabels.Align(sentences[i], training.Tags![i]);
-            windows.AddRange(sentences[i].Windows.Zip(labels));
-        }
+        var windows = LabelledWindows(sentences, training.Tags!);
 
         int truncatedWords = sentences.Sum(s => s.TruncatedWords.Count);
         if (truncatedWords > 0)
@@ -100,6 +95,7 @@ internal static class NamedEntityTrainer
 
             var scorer = new TokenClassifierNetwork(peft, network, tokenizer, options.WindowOverlap, device);
             var validationSentences = validation?.Words.Select(w => scorer.Encode(w)).ToArray();
+            var validationWindows = validationSentences is null ? null : LabelledWindows(validationSentences, validation!.Tags!);
 
             var job = new TrainingJob
             {
@@ -115,11 +111,29 @@ internal static class NamedEntityTrainer
                 },
                 Validation = validationSentences is null
                     ? null
-                    : new ValidationEvaluator("word accuracy", HigherIsBetter: true, () => WordAccuracy(scorer.Predict(validationSentences, options.PredictionBatchSize), validation!.Tags!)),
+                    : new ValidationEvaluator(
+                        "word accuracy",
+                        HigherIsBetter: true,
+                        () => WordAccuracy(scorer.Predict(validationSentences, options.PredictionBatchSize), validation!.Tags!),
+                        () => ValidationLoss.Mean(validationWindows!.Select(w => w.Encoding.Length).ToArray(), options.PredictionBatchSize, indices =>
+                        {
+                            var batch = indices.Select(i => validationWindows![i]).ToList();
+                            var (ids, types, mask, labels) = TokenClassificationCollator.Collate(batch.Select(b => b.Encoding).ToList(), batch.Select(b => b.Labels).ToList(), tokenizer.Layout.PadId, device);
+                            var logits = network.call(ids, types, mask);
+                            var sum = nn.functional.cross_entropy(logits.view(-1, tagCount), labels.view(-1), ignore_index: TokenLabels.IgnoreIndex, reduction: nn.Reduction.Sum);
+                            return (sum, labels.ne(TokenLabels.IgnoreIndex).sum().item<long>());
+                        })),
             };
             var result = run.Train(options, job, peft);
+            var (checkedSentences, checkedTags, checkedSet) = validationSentences is null
+                ? (sentences.Take(PredictionCollapse.MaxTrainingRows).ToArray(), training.Tags!, "training data")
+                : (validationSentences, validation!.Tags!, "validation set");
+            var predicted = scorer.Predict(checkedSentences, options.PredictionBatchSize).SelectMany(t => t).ToArray();
+            string[]? names = tagNames?.Names();
+            var warnings = run.WarnIfCollapsed(predicted, checkedTags.Take(checkedSentences.Length).SelectMany(t => t).ToArray(), checkedSet + " (words)", t => names?[t] ?? $"tag {t + 1}", options);
             var info = new NamedEntityRecognizerTrainingInfo(report, result)
             {
+                Warnings = warnings,
                 TrainingSentences = training.Count,
                 TrainingWindows = windows.Count,
                 TruncatedWords = truncatedWords,
@@ -145,6 +159,18 @@ internal static class NamedEntityTrainer
         {
             adaptation?.Dispose();
         }
+    }
+
+    /// <summary>Every window of every sentence with its token labels, the unit the tagger trains on.</summary>
+    private static List<(WordAlignedEncoding Encoding, long[] Labels)> LabelledWindows(IReadOnlyList<WindowedSentence> sentences, IReadOnlyList<int[]> tags)
+    {
+        var windows = new List<(WordAlignedEncoding Encoding, long[] Labels)>();
+        for (int i = 0; i < sentences.Count; i++)
+        {
+            windows.AddRange(sentences[i].Windows.Zip(TokenLabels.Align(sentences[i], tags[i])));
+        }
+
+        return windows;
     }
 
     /// <summary>The tagging method without its head, for the masked-language-model stage that trains the same adapter first.</summary>

@@ -61,18 +61,35 @@ internal static class TextClassifierTrainer
                 },
                 Validation = encodedValidation is null
                     ? null
-                    : new ValidationEvaluator("accuracy", HigherIsBetter: true, () => Accuracy(peft, network, tokenizer, device, encodedValidation, validation!.Labels, options.PredictionBatchSize)),
+                    : new ValidationEvaluator(
+                        "accuracy",
+                        HigherIsBetter: true,
+                        () => Accuracy(peft, network, tokenizer, device, encodedValidation, validation!.Labels, options.PredictionBatchSize),
+                        () => ValidationLoss.Mean(encodedValidation.Select(e => e.Length).ToArray(), options.PredictionBatchSize, indices =>
+                        {
+                            var (ids, types, mask) = TextClassifierNetwork.Collate(indices.Select(i => encodedValidation[i]).ToList(), tokenizer.Layout.PadId, device);
+                            using var target = tensor(indices.Select(i => (long)validation!.Labels[i]).ToArray(), device: device);
+                            return (nn.functional.cross_entropy(network.call(ids, types, mask), target, reduction: nn.Reduction.Sum), indices.Length);
+                        })),
             };
             var result = run.Train(options, job, peft);
+            var scorer = new TextClassifierNetwork(peft, network, tokenizer, device);
+            var (checkedRows, checkedLabels, checkedSet) = encodedValidation is null
+                ? (encoded.Take(PredictionCollapse.MaxTrainingRows).ToArray(), training.Labels, "training data")
+                : (encodedValidation, validation!.Labels, "validation set");
+            var predicted = scorer.Score(checkedRows, options.PredictionBatchSize).Select(p => Array.IndexOf(p, p.Max())).ToArray();
+            string[]? classNames = keyValues?.Names();
+            var warnings = run.WarnIfCollapsed(predicted, checkedLabels.Take(predicted.Length).ToArray(), checkedSet, c => classNames?[c] ?? $"class {c + 1}", options);
             var info = new TextClassifierTrainingInfo(report, result)
             {
+                Warnings = warnings,
                 TrainingRows = training.Count,
                 TruncatedTrainingRows = truncated,
                 BestEpoch = result.RestoredBestEpoch ? result.BestEpoch : null,
                 StoppedEarly = result.StoppedEarly,
             };
             return new LoraTextClassificationTransformer(
-                new TextClassifierNetwork(peft, network, tokenizer, device), columns, keyValues, BackboneReference.Of(backbone.Model), options.PredictionBatchSize, info);
+                scorer, columns, keyValues, BackboneReference.Of(backbone.Model), options.PredictionBatchSize, info);
         }
         catch
         {

@@ -296,6 +296,86 @@ public sealed class LoraTextClassificationEstimatorTests : IDisposable
     }
 
     [Fact]
+    public void Fit_WithValidationSet_ValidationLossIsTheCrossEntropyOfTheScores()
+    {
+        var data = ToyData(96);
+        var keyMap = _ml.Transforms.Conversion.MapValueToKey("Label").Fit(data);
+        var validation = keyMap.Transform(Holdout());
+        var estimator = _ml.Peft().LoraTextClassifier(new LoraTextClassifierOptions
+        {
+            Backbone = _backbone,
+            Epochs = 2,
+            LearningRate = 1e-2,
+            ValidationSet = validation,
+            MergeAdapterForPrediction = false,
+        });
+
+        using var classifier = estimator.Fit(keyMap.Transform(data));
+
+        var info = classifier.TrainingInfo!;
+        Assert.Equal(2, info.ValidationLoss.Count);
+        var scores = classifier.Transform(validation).GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()).ToArray();
+        var labels = validation.GetColumn<uint>("Label").Select(k => (int)k - 1).ToArray();
+        double crossEntropy = scores.Select((p, i) => -Math.Log(p[labels[i]])).Average();
+        Assert.Equal(crossEntropy, info.ValidationLoss[^1], 4);
+    }
+
+    [Fact]
+    public void Fit_EarlyStoppingOnLossWithMinEpochs_NeverKeepsAnEpochBeforeTheMinimum()
+    {
+        var data = ToyData(96);
+        var keyMap = _ml.Transforms.Conversion.MapValueToKey("Label").Fit(data);
+        var log = new List<string>();
+        var ml = new MLContext(seed: 1);
+        ml.Log += (_, e) => log.Add(e.Message);
+        // A learning rate of 0 leaves every epoch alike, so the first monitored epoch is the best and patience ends the run there.
+        var estimator = ml.Peft().LoraTextClassifier(new LoraTextClassifierOptions
+        {
+            Backbone = _backbone,
+            Epochs = 5,
+            LearningRate = 1e-12,
+            ValidationSet = keyMap.Transform(Holdout()),
+            EarlyStoppingPatience = 1,
+            EarlyStoppingMinEpochs = 2,
+            EarlyStoppingMinDelta = 1e-3,
+        });
+
+        using var classifier = estimator.Fit(keyMap.Transform(data));
+
+        var info = classifier.TrainingInfo!;
+        Assert.Equal(2, info.BestEpoch);
+        Assert.Equal(3, info.EpochsRun);
+        Assert.True(info.StoppedEarly);
+        Assert.Contains(log, line => line.Contains("best loss", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Options_EarlyStoppingSettingsOutOfRange_NameTheOption()
+    {
+        Assert.Contains("`EarlyStoppingMinEpochs` must be between 1 and `Epochs` (3), got 4", Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Peft().LoraTextClassifier(new LoraTextClassifierOptions { Backbone = _backbone, EarlyStoppingMinEpochs = 4 })).Message);
+        Assert.Contains("`EarlyStoppingMinDelta` must be 0 or a positive number, got -0.1", Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Peft().LoraTextClassifier(new LoraTextClassifierOptions { Backbone = _backbone, EarlyStoppingMinDelta = -0.1 })).Message);
+        Assert.Contains("`EarlyStoppingMetric` must be one of", Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Peft().LoraTextClassifier(new LoraTextClassifierOptions { Backbone = _backbone, EarlyStoppingMetric = (EarlyStoppingMetric)7 })).Message);
+    }
+
+    [Fact]
+    public void Fit_EveryRowPredictedAsOneClass_WarnsInTheLogAndTrainingInfo()
+    {
+        // One text under both labels: whatever the model learns, it predicts the same class for every row.
+        var rows = Enumerable.Range(0, 32).Select(i => Row("the same words", i % 2 == 0 ? "positive" : "negative")).ToList();
+        var log = new List<string>();
+        var ml = new MLContext(seed: 1);
+        ml.Log += (_, e) => log.Add(e.Message);
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var model = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Peft().LoraTextClassifier(_backbone, epochs: 1, batchSize: 16)).Fit(data);
+        using var classifier = model.LastTransformer;
+
+        string warning = Assert.Single(classifier.TrainingInfo!.Warnings);
+        Assert.Contains("Every prediction on the training data (32 examples) is '", warning);
+        Assert.Contains("collapsed to one class (accuracy 50.0 %", warning);
+        Assert.Contains(log, line => line.Contains("collapsed to one class", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Fit_SameMLContextSeed_GivesIdenticalModels()
     {
         float[][] Scores()
