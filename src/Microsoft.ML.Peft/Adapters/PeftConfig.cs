@@ -16,6 +16,13 @@ namespace Microsoft.ML.Peft;
 /// </remarks>
 public abstract class PeftConfig
 {
+    /// <summary>
+    /// Gets the peak AdamW learning rate the task estimators train this method with when their <c>LearningRate</c> is not set:
+    /// the rate of the README's method table. 1e-3 for the low-rank methods; methods that train a few multiplicative values
+    /// (LN tuning, singular values, VeRA's scaling vectors) need about ten times that.
+    /// </summary>
+    internal virtual double DefaultLearningRate => 1e-3;
+
     private string? _taskType;
     private string? _baseModelNameOrPath;
     private string? _revision;

@@ -12,7 +12,7 @@ internal static class CatalogArguments
     /// <returns><paramref name="options"/>.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="backbone"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="rank"/> or <paramref name="alpha"/> is not positive.</exception>
-    internal static TOptions WithLora<TOptions>(TOptions options, PretrainedModel backbone, int rank, double alpha, double dropout, int epochs, int batchSize, double learningRate)
+    internal static TOptions WithLora<TOptions>(TOptions options, PretrainedModel backbone, int rank, double alpha, double dropout, int epochs, int batchSize, double? learningRate)
         where TOptions : PeftTrainerOptions
     {
         ArgumentNullException.ThrowIfNull(backbone, nameof(backbone));

@@ -13,12 +13,10 @@ public abstract class PeftTrainerOptions : ITaskTrainingOptions
 {
     /// <summary>Sets the defaults that differ between tasks; the others are shared.</summary>
     /// <param name="batchSize">The task's default <see cref="BatchSize"/>.</param>
-    /// <param name="learningRate">The task's default <see cref="LearningRate"/>.</param>
     /// <param name="predictionBatchSize">The task's default <see cref="PredictionBatchSize"/>.</param>
-    private protected PeftTrainerOptions(int batchSize, double learningRate, int predictionBatchSize)
+    private protected PeftTrainerOptions(int batchSize, int predictionBatchSize)
     {
         BatchSize = batchSize;
-        LearningRate = learningRate;
         PredictionBatchSize = predictionBatchSize;
     }
 
@@ -38,8 +36,12 @@ public abstract class PeftTrainerOptions : ITaskTrainingOptions
     /// <summary>Training examples per step: rows, or for a task that splits long inputs, the parts of them. Default: the task's <c>Defaults.BatchSize</c>.</summary>
     public int BatchSize { get; set; }
 
-    /// <summary>Peak learning rate of AdamW. Default: the task's <c>Defaults.LearningRate</c>.</summary>
-    public double LearningRate { get; set; }
+    /// <summary>
+    /// Peak learning rate of AdamW. Default: the method's, which differ tenfold: 1e-3 for LoRA, DoRA, LoHa, RandLoRA, PaCA,
+    /// DyLoRA and bottleneck adapters, 3e-3 for LoKr, 5e-3 for (IA)³, 1e-2 for LN tuning, singular-value tuning, VeRA and LoLDU
+    /// (the rates of the README's method table).
+    /// </summary>
+    public double? LearningRate { get; set; }
 
     /// <summary>AdamW weight decay (not applied to biases and LayerNorm weights). Default 0.01.</summary>
     public double WeightDecay { get; set; } = TrainerOptionDefaults.WeightDecay;

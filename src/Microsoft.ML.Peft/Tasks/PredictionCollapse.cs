@@ -19,8 +19,9 @@ internal static class PredictionCollapse
     /// <param name="labels">Each example's true class (0-based), in the same order.</param>
     /// <param name="setName">What was scored, for example <c>validation set</c> or <c>first 1000 training rows</c>.</param>
     /// <param name="className">The name of a class, for the message.</param>
-    /// <param name="options">The options trained with, whose learning rate and epochs the advice names.</param>
-    internal static string? Check(IReadOnlyList<int> predicted, IReadOnlyList<int> labels, string setName, Func<int, string> className, PeftTrainerOptions options)
+    /// <param name="options">The options trained with, whose epochs the advice names.</param>
+    /// <param name="learningRate">The learning rate trained with.</param>
+    internal static string? Check(IReadOnlyList<int> predicted, IReadOnlyList<int> labels, string setName, Func<int, string> className, PeftTrainerOptions options, double learningRate)
     {
         if (predicted.Count < 2 || predicted.Distinct().Count() > 1)
         {
@@ -38,7 +39,7 @@ internal static class PredictionCollapse
         return string.Create(CultureInfo.InvariantCulture,
             $"Every prediction on the {setName} ({predicted.Count} examples) is '{className(only)}', although its labels hold {distinctLabels} classes: "
             + $"the model has collapsed to one class (accuracy {share:P1}, that class's share). Try another `{nameof(PeftTrainerOptions.LearningRate)}` "
-            + $"(now {options.LearningRate:G3}; the right one differs by method: about 1e-3 for LoRA, 1e-2 for LN tuning and singular-value tuning), "
+            + $"(now {learningRate:G3}; the right one differs by method: about 1e-3 for LoRA, 1e-2 for LN tuning and singular-value tuning), "
             + $"more `{nameof(PeftTrainerOptions.Epochs)}` (now {options.Epochs}), or, with early stopping, `{nameof(PeftTrainerOptions.EarlyStoppingMinEpochs)}` 2 or 3.");
     }
 }

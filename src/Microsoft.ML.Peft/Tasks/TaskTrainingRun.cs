@@ -63,16 +63,32 @@ internal sealed class TaskTrainingRun : IDisposable
         }
     }
 
-    /// <summary>Trains <paramref name="job"/> with the shared options, then merges for prediction when asked; the model is left in eval mode.</summary>
-    internal TrainingResult Train(PeftTrainerOptions options, TrainingJob job, PeftModel peft) => TaskTraining.Run(options, job, Seed, Device, Log, peft);
+    /// <summary>The peak learning rate of a run: the user's, else the default of the method being trained.</summary>
+    internal static double LearningRate(PeftTrainerOptions options, PeftConfig method) => options.LearningRate ?? method.DefaultLearningRate;
+
+    /// <summary>
+    /// Trains <paramref name="job"/> at <see cref="LearningRate"/> for the PEFT model's active adapter (logging the rate when it is
+    /// the method's default) with the shared options, then merges for prediction when asked; the model is left in eval mode.
+    /// </summary>
+    internal TrainingResult Train(PeftTrainerOptions options, TrainingJob job, PeftModel peft)
+    {
+        var method = peft.GetConfig(peft.ActiveAdapter);
+        double rate = LearningRate(options, method);
+        if (options.LearningRate is null)
+        {
+            Log.Info(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Learning rate {rate:G3}, the default of {method.PeftType}; set `{nameof(PeftTrainerOptions.LearningRate)}` to change it."));
+        }
+
+        return TaskTraining.Run(options, rate, job, Seed, Device, Log, peft);
+    }
 
     /// <summary>
     /// Runs <see cref="PredictionCollapse.Check"/> on the trained model's predictions and writes its warning to the log.
     /// </summary>
     /// <returns>The warnings for the task's training report: the collapse warning, or none.</returns>
-    internal IReadOnlyList<string> WarnIfCollapsed(IReadOnlyList<int> predicted, IReadOnlyList<int> labels, string setName, Func<int, string> className, PeftTrainerOptions options)
+    internal IReadOnlyList<string> WarnIfCollapsed(IReadOnlyList<int> predicted, IReadOnlyList<int> labels, string setName, Func<int, string> className, PeftTrainerOptions options, double learningRate)
     {
-        if (PredictionCollapse.Check(predicted, labels, setName, className, options) is not string warning)
+        if (PredictionCollapse.Check(predicted, labels, setName, className, options, learningRate) is not string warning)
         {
             return Array.Empty<string>();
         }

@@ -46,9 +46,9 @@ internal static class TrainerOptionsValidator
         Positive(options.BatchSize, nameof(options.BatchSize));
         Positive(options.PredictionBatchSize, nameof(options.PredictionBatchSize));
         Positive(options.CheckpointEverySteps, nameof(options.CheckpointEverySteps));
-        if (!(options.LearningRate > 0) || double.IsInfinity(options.LearningRate))
+        if (options.LearningRate is double rate && (!(rate > 0) || double.IsInfinity(rate)))
         {
-            throw new ArgumentOutOfRangeException(nameof(options), options.LearningRate, $"`{nameof(options.LearningRate)}` must be a positive number, got {options.LearningRate}.");
+            throw new ArgumentOutOfRangeException(nameof(options), rate, $"`{nameof(options.LearningRate)}` must be a positive number, or null for the method's default; got {rate}.");
         }
 
         if (options.MaxSequenceLength is { } length && (length < TrainerOptionDefaults.MinSequenceLength || length > backbone.MaxSequenceLength))

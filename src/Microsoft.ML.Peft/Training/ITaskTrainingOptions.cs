@@ -2,14 +2,15 @@
 
 namespace Microsoft.ML.Peft.Training;
 
-/// <summary>The training options every task estimator's options class offers, so one helper turns them into an engine run.</summary>
+/// <summary>
+/// The training options every task estimator's options class offers, so one helper turns them into an engine run. The learning
+/// rate is not among them: its default depends on the method, so the run is given the rate to use.
+/// </summary>
 internal interface ITaskTrainingOptions
 {
     int Epochs { get; }
 
     int BatchSize { get; }
-
-    double LearningRate { get; }
 
     double WeightDecay { get; }
 

@@ -22,14 +22,14 @@ internal static class TaskTraining
         return seed;
     }
 
-    /// <summary>Trains <paramref name="job"/> with the task's options, then merges the adapter for prediction when asked and leaves the model in eval mode.</summary>
-    internal static TrainingResult Run(ITaskTrainingOptions options, TrainingJob job, int seed, torch.Device device, ChannelLog log, PeftModel peft)
+    /// <summary>Trains <paramref name="job"/> at <paramref name="learningRate"/> with the task's other options, then merges the adapter for prediction when asked and leaves the model in eval mode.</summary>
+    internal static TrainingResult Run(ITaskTrainingOptions options, double learningRate, TrainingJob job, int seed, torch.Device device, ChannelLog log, PeftModel peft)
     {
         var settings = new TrainingSettings
         {
             Epochs = options.Epochs,
             BatchSize = options.BatchSize,
-            LearningRate = options.LearningRate,
+            LearningRate = learningRate,
             WeightDecay = options.WeightDecay,
             WarmupFraction = options.WarmupFraction,
             MaxGradNorm = options.MaxGradientNorm,

@@ -24,10 +24,11 @@ public sealed class PeftTrainerOptionsTests
             Assert.Null(options.Backbone);
             Assert.Null(options.Method);
             Assert.Null(options.MaxSequenceLength);
+            Assert.Null(options.LearningRate);
         }
 
-        Assert.Equal((LoraTextClassifierOptions.Defaults.BatchSize, LoraTextClassifierOptions.Defaults.LearningRate, 64), (classifier.BatchSize, classifier.LearningRate, classifier.PredictionBatchSize));
-        Assert.Equal((LoraNamedEntityRecognizerOptions.Defaults.BatchSize, LoraNamedEntityRecognizerOptions.Defaults.LearningRate, 32), (tagger.BatchSize, tagger.LearningRate, tagger.PredictionBatchSize));
+        Assert.Equal((LoraTextClassifierOptions.Defaults.BatchSize, 64), (classifier.BatchSize, classifier.PredictionBatchSize));
+        Assert.Equal((LoraNamedEntityRecognizerOptions.Defaults.BatchSize, 32), (tagger.BatchSize, tagger.PredictionBatchSize));
     }
 
     [Fact]
@@ -49,5 +50,20 @@ public sealed class PeftTrainerOptionsTests
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => TrainerOptionsValidator.Positive(0, option));
 
         Assert.Contains($"`{option}` must be positive, got 0.", error.Message);
+    }
+
+    [Fact]
+    public void LearningRate_Unset_IsTheMethodsDefaultOfTheReadmeTable()
+    {
+        var options = new LoraTextClassifierOptions();
+        var expected = new (PeftConfig Method, double Rate)[]
+        {
+            (new LoraConfig(), 1e-3), (new LoraConfig { UseDora = true }, 1e-3), (new LoHaConfig(), 1e-3), (new LoKrConfig(), 3e-3),
+            (new IA3Config(), 5e-3), (new LayerNormTuningConfig(), 1e-2), (new SingularValueTuningConfig(), 1e-2), (new VeraConfig(), 1e-2),
+        };
+
+        Assert.All(expected, e => Assert.Equal(e.Rate, TaskTrainingRun.LearningRate(options, e.Method)));
+        options.LearningRate = 2e-4;
+        Assert.Equal(2e-4, TaskTrainingRun.LearningRate(options, new LayerNormTuningConfig()));
     }
 }

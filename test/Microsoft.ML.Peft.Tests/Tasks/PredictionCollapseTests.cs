@@ -6,12 +6,12 @@ namespace Microsoft.ML.Peft.Tests.Tasks;
 
 public sealed class PredictionCollapseTests
 {
-    private static readonly LoraTextClassifierOptions s_options = new() { LearningRate = 1e-3, Epochs = 4 };
+    private static readonly LoraTextClassifierOptions s_options = new() { Epochs = 4 };
 
     [Fact]
     public void Check_OneClassPredictedForMixedLabels_SaysSoWithTheShareAndWhatToTry()
     {
-        string? warning = PredictionCollapse.Check(new[] { 1, 1, 1, 1 }, new[] { 0, 1, 1, 0 }, "validation set", c => c == 1 ? "spam" : "ham", s_options);
+        string? warning = PredictionCollapse.Check(new[] { 1, 1, 1, 1 }, new[] { 0, 1, 1, 0 }, "validation set", c => c == 1 ? "spam" : "ham", s_options, learningRate: 1e-3);
 
         Assert.NotNull(warning);
         Assert.Contains("Every prediction on the validation set (4 examples) is 'spam', although its labels hold 2 classes", warning);
@@ -26,6 +26,6 @@ public sealed class PredictionCollapseTests
     [InlineData(new[] { 1 }, new[] { 0 })]
     public void Check_MixedPredictionsOrOneClassLabelsOrOneExample_IsSilent(int[] predicted, int[] labels)
     {
-        Assert.Null(PredictionCollapse.Check(predicted, labels, "training data", c => c.ToString(), s_options));
+        Assert.Null(PredictionCollapse.Check(predicted, labels, "training data", c => c.ToString(), s_options, learningRate: 1e-3));
     }
 }

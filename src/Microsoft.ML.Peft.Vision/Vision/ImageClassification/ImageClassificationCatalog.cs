@@ -16,7 +16,7 @@ public static class ImageClassificationCatalog
     /// <param name="alpha">LoRA alpha (the update is scaled by alpha / rank).</param>
     /// <param name="epochs">Passes over the training data.</param>
     /// <param name="batchSize">Images per training step.</param>
-    /// <param name="learningRate">Peak AdamW learning rate.</param>
+    /// <param name="learningRate">Peak AdamW learning rate; null for LoRA's default, 1e-3.</param>
     /// <returns>The estimator.</returns>
     /// <example>
     /// <code language="csharp">
@@ -35,7 +35,7 @@ public static class ImageClassificationCatalog
         double alpha = ImageClassifierOptions.Defaults.Alpha,
         int epochs = ImageClassifierOptions.Defaults.Epochs,
         int batchSize = ImageClassifierOptions.Defaults.BatchSize,
-        double learningRate = ImageClassifierOptions.Defaults.LearningRate)
+        double? learningRate = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         var columns = new ImageClassifierOptions { LabelColumnName = labelColumnName, ImageColumnName = imageColumnName };

@@ -31,14 +31,11 @@ public sealed class ImageClassifierOptions : PeftTrainerOptions
 
         /// <summary>Images per training step.</summary>
         public const int BatchSize = 32;
-
-        /// <summary>Peak AdamW learning rate.</summary>
-        public const double LearningRate = 1e-3;
     }
 
     /// <summary>Creates options with the defaults.</summary>
     public ImageClassifierOptions()
-        : base(Defaults.BatchSize, Defaults.LearningRate, predictionBatchSize: 32)
+        : base(Defaults.BatchSize, predictionBatchSize: 32)
     {
     }
 

@@ -76,7 +76,7 @@ internal static class ImageClassifierTrainer
                 : (validation.Images, validation.Labels, "validation set");
             var predicted = scorer.Score(checkedImages, options.PredictionBatchSize).Select(p => Array.IndexOf(p, p.Max())).ToArray();
             string[]? classNames = keyValues?.Names();
-            var warnings = run.WarnIfCollapsed(predicted, checkedLabels.Take(predicted.Length).ToArray(), checkedSet, c => classNames?[c] ?? $"class {c + 1}", options);
+            var warnings = run.WarnIfCollapsed(predicted, checkedLabels.Take(predicted.Length).ToArray(), checkedSet, c => classNames?[c] ?? $"class {c + 1}", options, TaskTrainingRun.LearningRate(options, peft.GetConfig(peft.ActiveAdapter)));
             var info = new ImageClassifierTrainingInfo(adapted.Report, result)
             {
                 Warnings = warnings,

@@ -16,6 +16,10 @@ namespace Microsoft.ML.Peft;
 /// </remarks>
 public sealed class IA3Config : PeftConfig
 {
+    /// <inheritdoc/>
+    /// <remarks>The scaling vectors start at one and train multiplicatively, so they need a larger step than a low-rank update.</remarks>
+    internal override double DefaultLearningRate => 5e-3;
+
     private ModuleSelector? _feedforwardModules;
     private bool _initializeWeights = true;
 

@@ -12,6 +12,10 @@ namespace Microsoft.ML.Peft;
 /// </remarks>
 public sealed class LayerNormTuningConfig : PeftConfig
 {
+    /// <inheritdoc/>
+    /// <remarks>Only the LayerNorm scales and shifts train, a few thousand values, and they need ten times LoRA's rate to move.</remarks>
+    internal override double DefaultLearningRate => 1e-2;
+
     /// <summary>Initializes a configuration with PEFT's defaults (targets unset: the estimators fill in the architecture's LayerNorms).</summary>
     public LayerNormTuningConfig()
     {

@@ -14,6 +14,10 @@ namespace Microsoft.ML.Peft;
 /// </remarks>
 public sealed class LoKrConfig : PeftConfig
 {
+    /// <inheritdoc/>
+    /// <remarks>The Kronecker factors are small and their product scales with both, so LoKr trains best at about three times LoRA's rate.</remarks>
+    internal override double DefaultLearningRate => 3e-3;
+
     private int _rank = Defaults.Rank;
     private double _alpha = Defaults.Alpha;
     private double _rankDropout;

@@ -20,6 +20,10 @@ namespace Microsoft.ML.Peft;
 /// </remarks>
 public sealed class LoLduConfig : PeftConfig
 {
+    /// <inheritdoc/>
+    /// <remarks>Only the diagonal and its scale train, a few values per layer, and they need ten times LoRA's rate to move.</remarks>
+    internal override double DefaultLearningRate => 1e-2;
+
     private int _rank = Defaults.Rank;
     private double _alpha = Defaults.Alpha;
     private LoLduInitialization _initialization = LoLduInitialization.Lu;

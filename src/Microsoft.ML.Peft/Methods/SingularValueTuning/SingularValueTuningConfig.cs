@@ -23,6 +23,10 @@ namespace Microsoft.ML.Peft;
 /// </remarks>
 public sealed class SingularValueTuningConfig : PeftConfig
 {
+    /// <inheritdoc/>
+    /// <remarks>Only the singular values train, as in CLIP-SVD, and they need ten times LoRA's rate to move.</remarks>
+    internal override double DefaultLearningRate => 1e-2;
+
     private double _rankRatio = Defaults.RankRatio;
 
     /// <summary>Initializes a configuration that tunes every singular value (<see cref="RankRatio"/> = 1).</summary>

@@ -13,6 +13,10 @@ namespace Microsoft.ML.Peft;
 /// </remarks>
 public sealed class VeraConfig : PeftConfig
 {
+    /// <inheritdoc/>
+    /// <remarks>Only the scaling vectors over the frozen random projections train, and they need ten times LoRA's rate (VeRA's paper trains them at 1e-2 and above).</remarks>
+    internal override double DefaultLearningRate => 1e-2;
+
     private int _rank = Defaults.Rank;
     private int _projectionPrngKey;
     private bool _saveProjection = true;

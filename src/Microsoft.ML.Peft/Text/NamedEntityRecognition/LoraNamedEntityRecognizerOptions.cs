@@ -33,14 +33,11 @@ public sealed class LoraNamedEntityRecognizerOptions : PeftTrainerOptions
 
         /// <summary>Windows (sentences, or parts of long ones) per training step.</summary>
         public const int BatchSize = 16;
-
-        /// <summary>Peak AdamW learning rate.</summary>
-        public const double LearningRate = 1e-3;
     }
 
     /// <summary>Creates the options with their defaults.</summary>
     public LoraNamedEntityRecognizerOptions()
-        : base(Defaults.BatchSize, Defaults.LearningRate, predictionBatchSize: 32)
+        : base(Defaults.BatchSize, predictionBatchSize: 32)
     {
     }
 

@@ -19,7 +19,7 @@ public static partial class NamedEntityRecognitionCatalog
     /// <param name="alpha">LoRA alpha.</param>
     /// <param name="epochs">Passes over the training data.</param>
     /// <param name="batchSize">Windows per training step.</param>
-    /// <param name="learningRate">Peak AdamW learning rate.</param>
+    /// <param name="learningRate">Peak AdamW learning rate; null for LoRA's default, 1e-3.</param>
     /// <returns>The estimator.</returns>
     /// <example>
     /// <code language="csharp">
@@ -38,7 +38,7 @@ public static partial class NamedEntityRecognitionCatalog
         double alpha = LoraNamedEntityRecognizerOptions.Defaults.Alpha,
         int epochs = LoraNamedEntityRecognizerOptions.Defaults.Epochs,
         int batchSize = LoraNamedEntityRecognizerOptions.Defaults.BatchSize,
-        double learningRate = LoraNamedEntityRecognizerOptions.Defaults.LearningRate)
+        double? learningRate = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         var columns = new LoraNamedEntityRecognizerOptions { TokensColumnName = tokensColumnName, TagsColumnName = tagsColumnName, TextColumnName = textColumnName };

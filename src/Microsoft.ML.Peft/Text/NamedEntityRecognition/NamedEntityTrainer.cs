@@ -75,7 +75,7 @@ internal static class NamedEntityTrainer
                     encoder,
                     ReadTexts(unlabelled, options.DomainAdaptationTextColumnName),
                     AdaptationConfig(method),
-                    new TrainingSettings { Epochs = options.DomainAdaptationEpochs, BatchSize = options.BatchSize, LearningRate = options.LearningRate, WeightDecay = options.WeightDecay, WarmupFraction = options.WarmupFraction, MaxGradNorm = options.MaxGradientNorm, Seed = seed },
+                    new TrainingSettings { Epochs = options.DomainAdaptationEpochs, BatchSize = options.BatchSize, LearningRate = TaskTrainingRun.LearningRate(options, method), WeightDecay = options.WeightDecay, WarmupFraction = options.WarmupFraction, MaxGradNorm = options.MaxGradientNorm, Seed = seed },
                     device,
                     options.Progress,
                     log.Info,
@@ -130,7 +130,7 @@ internal static class NamedEntityTrainer
                 : (validationSentences, validation!.Tags!, "validation set");
             var predicted = scorer.Predict(checkedSentences, options.PredictionBatchSize).SelectMany(t => t).ToArray();
             string[]? names = tagNames?.Names();
-            var warnings = run.WarnIfCollapsed(predicted, checkedTags.Take(checkedSentences.Length).SelectMany(t => t).ToArray(), checkedSet + " (words)", t => names?[t] ?? $"tag {t + 1}", options);
+            var warnings = run.WarnIfCollapsed(predicted, checkedTags.Take(checkedSentences.Length).SelectMany(t => t).ToArray(), checkedSet + " (words)", t => names?[t] ?? $"tag {t + 1}", options, TaskTrainingRun.LearningRate(options, peft.GetConfig(peft.ActiveAdapter)));
             var info = new NamedEntityRecognizerTrainingInfo(report, result)
             {
                 Warnings = warnings,

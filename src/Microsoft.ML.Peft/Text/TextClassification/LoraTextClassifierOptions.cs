@@ -31,14 +31,11 @@ public sealed class LoraTextClassifierOptions : PeftTrainerOptions
 
         /// <summary>Rows per training step.</summary>
         public const int BatchSize = 32;
-
-        /// <summary>Peak AdamW learning rate; adapters train well at rates 10 to 100 times those of full fine-tuning.</summary>
-        public const double LearningRate = 5e-4;
     }
 
     /// <summary>Creates the options with their defaults.</summary>
     public LoraTextClassifierOptions()
-        : base(Defaults.BatchSize, Defaults.LearningRate, predictionBatchSize: 64)
+        : base(Defaults.BatchSize, predictionBatchSize: 64)
     {
     }
 

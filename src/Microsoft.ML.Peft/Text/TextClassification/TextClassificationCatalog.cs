@@ -19,7 +19,7 @@ public static class TextClassificationCatalog
     /// <param name="alpha">LoRA alpha; the update is scaled by alpha / rank.</param>
     /// <param name="epochs">Passes over the training data.</param>
     /// <param name="batchSize">Rows per training step.</param>
-    /// <param name="learningRate">Peak AdamW learning rate.</param>
+    /// <param name="learningRate">Peak AdamW learning rate; null for LoRA's default, 1e-3.</param>
     /// <returns>The estimator.</returns>
     /// <example>
     /// <code language="csharp">
@@ -39,7 +39,7 @@ public static class TextClassificationCatalog
         double alpha = LoraTextClassifierOptions.Defaults.Alpha,
         int epochs = LoraTextClassifierOptions.Defaults.Epochs,
         int batchSize = LoraTextClassifierOptions.Defaults.BatchSize,
-        double learningRate = LoraTextClassifierOptions.Defaults.LearningRate)
+        double? learningRate = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         var columns = new LoraTextClassifierOptions { LabelColumnName = labelColumnName, TextColumnName = textColumnName, SecondTextColumnName = secondTextColumnName };

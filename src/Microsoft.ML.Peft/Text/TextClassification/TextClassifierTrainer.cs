@@ -79,7 +79,7 @@ internal static class TextClassifierTrainer
                 : (encodedValidation, validation!.Labels, "validation set");
             var predicted = scorer.Score(checkedRows, options.PredictionBatchSize).Select(p => Array.IndexOf(p, p.Max())).ToArray();
             string[]? classNames = keyValues?.Names();
-            var warnings = run.WarnIfCollapsed(predicted, checkedLabels.Take(predicted.Length).ToArray(), checkedSet, c => classNames?[c] ?? $"class {c + 1}", options);
+            var warnings = run.WarnIfCollapsed(predicted, checkedLabels.Take(predicted.Length).ToArray(), checkedSet, c => classNames?[c] ?? $"class {c + 1}", options, TaskTrainingRun.LearningRate(options, peft.GetConfig(peft.ActiveAdapter)));
             var info = new TextClassifierTrainingInfo(report, result)
             {
                 Warnings = warnings,
