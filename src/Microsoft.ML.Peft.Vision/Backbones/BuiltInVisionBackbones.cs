@@ -3,6 +3,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using Microsoft.ML.Peft.Backbones;
+using Microsoft.ML.Peft.Vision.Backbones.Clip;
 using Microsoft.ML.Peft.Vision.Backbones.Image;
 using Microsoft.ML.Peft.Vision.Backbones.ResNet;
 
@@ -15,6 +16,7 @@ internal static class BuiltInVisionBackbones
     internal static IReadOnlyList<VisionArchitecture> Architectures { get; } = new VisionArchitecture[]
     {
         ResNetArchitecture.Instance,
+        ClipArchitecture.Instance,
     };
 
     [ModuleInitializer]
