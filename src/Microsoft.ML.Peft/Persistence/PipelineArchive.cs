@@ -110,7 +110,7 @@ internal static class PipelineArchive
                 }
                 else
                 {
-                    stages.Add(FindLoader(kind, path)(new StageLoadContext(context, zip, entry, reference => ResolveBackbone(reference, backbones))));
+                    stages.Add(FindLoader(kind, path)(new StageLoadContext(context, zip, entry, reference => ResolveBackbone(reference, backbones), path)));
                 }
             }
 

@@ -81,6 +81,7 @@ internal static class ArchiveEntries
     }
 
     /// <summary>Loads the adapter stored under <paramref name="prefix"/> onto <paramref name="network"/> (through a temporary folder).</summary>
+    /// <exception cref="InvalidDataException">An adapter file is malformed; the message names the archive and the entry.</exception>
     internal static PeftModel ReadAdapter(ZipArchive zip, string prefix, string source, TorchSharp.torch.nn.Module network)
     {
         string temporary = Directory.CreateTempSubdirectory("peft-adapter-").FullName;
@@ -92,6 +93,11 @@ internal static class ArchiveEntries
             }
 
             return PeftModel.FromPretrained(network, temporary);
+        }
+        catch (InvalidDataException ex) when (ex.Message.Contains(temporary, StringComparison.Ordinal))
+        {
+            // The temporary folder means nothing to the user: name the archive and its entries instead.
+            throw new InvalidDataException(ex.Message.Replace(temporary, $"{source}!/{prefix.TrimEnd('/')}", StringComparison.Ordinal), ex);
         }
         finally
         {

@@ -58,7 +58,7 @@ internal sealed class LoadedStage
     /// </summary>
     internal (PeftModel Peft, Device Device) LoadAdapter(nn.Module network)
     {
-        var peft = ArchiveEntries.ReadAdapter(_context.Archive, _context.Prefix + StageArchive.AdapterFolder, Source, network);
+        var peft = ArchiveEntries.ReadAdapter(_context.Archive, _context.Prefix + StageArchive.AdapterFolder, _context.ArchivePath, network);
         if (Fields["merged"]?.GetValue<bool>() == true)
         {
             peft.MergeAdapter();

@@ -66,8 +66,9 @@ internal static class StageArchive
     /// <exception cref="InvalidDataException">The stage is of another format version, or a field is missing.</exception>
     internal static LoadedStage Load(StageLoadContext context, string description)
     {
-        string source = context.Prefix + StageFile;
-        var json = ArchiveEntries.ReadJson(context.Archive, source, source);
+        string entry = context.Prefix + StageFile;
+        string source = context.Describe(entry);
+        var json = ArchiveEntries.ReadJson(context.Archive, entry, context.ArchivePath);
         int version = json["version"]?.GetValue<int>() ?? 0;
         if (version != Version)
         {
@@ -77,6 +78,6 @@ internal static class StageArchive
         var reference = BackboneReference.FromJson(json["backbone"] as JsonObject ?? throw new InvalidDataException($"{source}: missing \"backbone\"."), source);
         var backbone = context.ResolveBackbone(reference);
         string preprocessor = json["preprocessor"]?.GetValue<string>() ?? TokenizerFolder;
-        return new LoadedStage(context, json, source, reference, backbone, ArchiveEntries.ReadFolder(context.Archive, context.Prefix + preprocessor, source));
+        return new LoadedStage(context, json, source, reference, backbone, ArchiveEntries.ReadFolder(context.Archive, context.Prefix + preprocessor, context.ArchivePath));
     }
 }

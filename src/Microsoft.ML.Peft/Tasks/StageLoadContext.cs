@@ -10,4 +10,9 @@ namespace Microsoft.ML.Peft.Tasks;
 /// <param name="Archive">The pipeline archive.</param>
 /// <param name="Prefix">The stage's folder inside <paramref name="Archive"/>, ending in '/'.</param>
 /// <param name="ResolveBackbone">Finds the pretrained model a stage was trained on, from the backbones given to Load or its recorded folder.</param>
-internal sealed record StageLoadContext(MLContext Context, ZipArchive Archive, string Prefix, Func<BackboneReference, PretrainedModel> ResolveBackbone);
+/// <param name="ArchivePath">The pipeline file, named in messages about its entries.</param>
+internal sealed record StageLoadContext(MLContext Context, ZipArchive Archive, string Prefix, Func<BackboneReference, PretrainedModel> ResolveBackbone, string ArchivePath)
+{
+    /// <summary>An entry of the archive as messages name it: <c>model.zip!/stages/1/stage.json</c>.</summary>
+    internal string Describe(string entryName) => $"{ArchivePath}!/{entryName}";
+}

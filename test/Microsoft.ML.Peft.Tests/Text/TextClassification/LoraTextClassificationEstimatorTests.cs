@@ -445,6 +445,29 @@ public sealed class LoraTextClassificationEstimatorTests : IDisposable
     }
 
     [Fact]
+    public void Load_CorruptAdapterEntryInsideThePipeline_NamesTheZipAndTheEntry()
+    {
+        var (model, data) = FitToy(epochs: 1);
+        using var classifier = Classifier(model);
+        string path = Path.Combine(_directory, "model.zip");
+        _ml.Peft().Model.Save(model, data.Schema, path);
+        string entryName;
+        using (var zip = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Update))
+        {
+            var entry = zip.Entries.Single(e => e.Name == "adapter_model.safetensors");
+            entryName = entry.FullName;
+            entry.Delete();
+            using var stream = zip.CreateEntry(entryName).Open();
+            stream.Write(new byte[] { 8, 0, 0, 0, 0, 0, 0, 0, (byte)'{', (byte)'x' });
+        }
+
+        var error = Assert.Throws<InvalidDataException>(() => _ml.Peft().Model.Load(path, out _));
+
+        Assert.Contains(path + "!/" + entryName, error.Message);
+        Assert.DoesNotContain(Path.GetTempPath() + "peft-adapter-", error.Message);
+    }
+
+    [Fact]
     public void Load_StageSavedBeforeThePreprocessorFieldExisted_ReadsTheTokenizerFolder()
     {
         var (model, data) = FitToy(epochs: 1);
