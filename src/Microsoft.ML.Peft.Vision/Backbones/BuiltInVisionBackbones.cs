@@ -6,6 +6,7 @@ using Microsoft.ML.Peft.Backbones;
 using Microsoft.ML.Peft.Vision.Backbones.Clip;
 using Microsoft.ML.Peft.Vision.Backbones.Image;
 using Microsoft.ML.Peft.Vision.Backbones.ResNet;
+using Microsoft.ML.Peft.Vision.Backbones.Vit;
 
 namespace Microsoft.ML.Peft.Vision.Backbones;
 
@@ -16,6 +17,7 @@ internal static class BuiltInVisionBackbones
     internal static IReadOnlyList<VisionArchitecture> Architectures { get; } = new VisionArchitecture[]
     {
         ResNetArchitecture.Instance,
+        ViTArchitecture.Instance,
         ClipArchitecture.Instance,
     };
 

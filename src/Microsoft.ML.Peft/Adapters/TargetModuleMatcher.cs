@@ -17,37 +17,21 @@ internal static class TargetModuleMatcher
     private static readonly string[] s_headNames = { "score", "classifier", "lm_head" };
 
     /// <summary>True when <paramref name="key"/> is to receive the method's layer.</summary>
-    internal static bool IsTarget(PeftConfig config, ModuleSelector targets, string key)
+    internal static bool IsTarget(PeftConfig config, ModuleSelector targets, string key) => IsTarget(config, targets, key, alias: null);
+
+    /// <summary>
+    /// True when the module <paramref name="key"/>, also known as <paramref name="alias"/> (<see cref="ModuleNameAliases"/>;
+    /// null when it has no other name), is to receive the method's layer: either name is targeted, and neither is excluded
+    /// or inside a module of <c>modules_to_save</c>.
+    /// </summary>
+    internal static bool IsTarget(PeftConfig config, ModuleSelector targets, string key, string? alias)
     {
-        if (IsExcluded(config.ExcludeModules, key) || IsInsideModulesToSave(config.ModulesToSave, key))
+        if (IsLeftOut(config, key) || (alias is not null && IsLeftOut(config, alias)))
         {
             return false;
         }
 
-        if (targets.Kind == ModuleSelectorKind.Regex)
-        {
-            // A regex ignores layers_to_transform, as in PEFT.
-            return FullMatch(targets.Pattern!, key);
-        }
-
-        if (targets.Names.Contains(key))
-        {
-            // An exact name bypasses the layer filter, as in PEFT.
-            return true;
-        }
-
-        if (!targets.Names.Any(t => key.EndsWith("." + t, StringComparison.Ordinal)))
-        {
-            return false;
-        }
-
-        if (config.LayersToTransform is not { Count: > 0 } layers)
-        {
-            return true;
-        }
-
-        int? index = LayerIndex(key, config.LayersPattern);
-        return index is not null && layers.Contains(index.Value);
+        return Matches(config, targets, key) || (alias is not null && Matches(config, targets, alias));
     }
 
     /// <summary>exclude_modules: a string is a whole-name regex; a list matches exactly or as a dotted suffix.</summary>
@@ -63,8 +47,11 @@ internal static class TargetModuleMatcher
         modulesToSave is not null
         && modulesToSave.Any(m => Regex.IsMatch(key, $"^(?:.*\\.)?(?:{m})(?:\\..*)?$", RegexOptions.CultureInvariant));
 
-    /// <summary>The modules trained in full: PEFT matches with a plain suffix test, so "classifier" also matches "pre_classifier".</summary>
-    internal static IReadOnlyList<(string Path, nn.Module Module)> FindModulesToSave(nn.Module model, IReadOnlyList<string>? modulesToSave)
+    /// <summary>
+    /// The modules trained in full: PEFT matches with a plain suffix test, so "classifier" also matches "pre_classifier". A
+    /// module with a second name in <paramref name="aliases"/> matches by either name.
+    /// </summary>
+    internal static IReadOnlyList<(string Path, nn.Module Module)> FindModulesToSave(nn.Module model, IReadOnlyList<string>? modulesToSave, ModuleNameAliases? aliases = null)
     {
         var found = new List<(string Path, nn.Module Module)>();
         if (modulesToSave is not { Count: > 0 })
@@ -74,7 +61,9 @@ internal static class TargetModuleMatcher
 
         foreach (var (path, module) in model.named_modules())
         {
-            bool matches = path.Length > 0 && modulesToSave.Any(m => path.EndsWith(m, StringComparison.Ordinal));
+            string? alias = path.Length > 0 ? aliases?.ToAlias(path) : null;
+            bool matches = path.Length > 0 && modulesToSave.Any(m =>
+                path.EndsWith(m, StringComparison.Ordinal) || (alias is not null && alias.EndsWith(m, StringComparison.Ordinal)));
 
             // A module inside one already selected is covered by its ancestor's copy.
             if (matches && !found.Any(f => path.StartsWith(f.Path + ".", StringComparison.Ordinal)))
@@ -123,6 +112,37 @@ internal static class TargetModuleMatcher
         }
 
         return null;
+    }
+
+    private static bool IsLeftOut(PeftConfig config, string key) =>
+        IsExcluded(config.ExcludeModules, key) || IsInsideModulesToSave(config.ModulesToSave, key);
+
+    private static bool Matches(PeftConfig config, ModuleSelector targets, string key)
+    {
+        if (targets.Kind == ModuleSelectorKind.Regex)
+        {
+            // A regex ignores layers_to_transform, as in PEFT.
+            return FullMatch(targets.Pattern!, key);
+        }
+
+        if (targets.Names.Contains(key))
+        {
+            // An exact name bypasses the layer filter, as in PEFT.
+            return true;
+        }
+
+        if (!targets.Names.Any(t => key.EndsWith("." + t, StringComparison.Ordinal)))
+        {
+            return false;
+        }
+
+        if (config.LayersToTransform is not { Count: > 0 } layers)
+        {
+            return true;
+        }
+
+        int? index = LayerIndex(key, config.LayersPattern);
+        return index is not null && layers.Contains(index.Value);
     }
 
     private static bool FullMatch(string pattern, string key) =>

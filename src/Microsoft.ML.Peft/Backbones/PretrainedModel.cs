@@ -74,6 +74,9 @@ public sealed class PretrainedModel
     /// </summary>
     internal IReadOnlyList<string> UntrainedModules { get; }
 
+    /// <summary>The parsed <c>config.json</c>, for architectures that read more of it than the shape (e.g. a ViT's image size); not to be changed.</summary>
+    internal JsonObject Config => _config;
+
     /// <summary>The preprocessor's files (tokenizer or image-processor files), by name.</summary>
     internal IReadOnlyDictionary<string, byte[]> PreprocessorFiles { get; }
 

@@ -92,7 +92,7 @@ public sealed partial class PeftModel
                 touchedLayers.Add(layer);
             }
 
-            foreach (var (path, module) in TargetModuleMatcher.FindModulesToSave(_model, config.ModulesToSave))
+            foreach (var (path, module) in TargetModuleMatcher.FindModulesToSave(_model, config.ModulesToSave, _aliases))
             {
                 if (!_slots.TryGetValue(path, out var slot))
                 {
@@ -151,7 +151,7 @@ public sealed partial class PeftModel
         var targets = new List<(string Path, nn.Module Module)>();
         foreach (var (path, module) in _model.named_modules())
         {
-            if (path.Length == 0 || !TargetModuleMatcher.IsTarget(config, selector, path))
+            if (path.Length == 0 || !TargetModuleMatcher.IsTarget(config, selector, path, _aliases.ToAlias(path)))
             {
                 continue;
             }

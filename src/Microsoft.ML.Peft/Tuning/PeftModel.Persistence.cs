@@ -100,6 +100,11 @@ public sealed partial class PeftModel
     /// Saves adapters in PEFT's format: <c>adapter_config.json</c> and <c>adapter_model.safetensors</c> in
     /// <paramref name="directory"/> for the adapter named <c>default</c>, in <c>directory/{name}</c> for the others.
     /// Each file is written to a temporary file and renamed, so an existing adapter is never left half-written.
+    /// Modules are named as Python builds the model in memory, which is what PEFT matches: the model's own module names (for
+    /// a Hugging Face backbone, its checkpoint keys), except for a backbone whose current transformers release renamed its
+    /// modules in memory but not in its checkpoints (ViT: <c>vit.layers.0.attention.q_proj</c> for
+    /// <c>vit.encoder.layer.0.attention.attention.query</c>). Such an adapter is written with the new names, tensor keys and
+    /// <c>target_modules</c> alike, whichever names it was created or loaded with.
     /// </summary>
     /// <param name="directory">The output folder; created when missing.</param>
     /// <param name="adapterNames">The adapters to save; all when null.</param>
@@ -136,6 +141,7 @@ public sealed partial class PeftModel
             }
 
             config.InferenceMode = true;
+            tensors = ToExportNames(name, config, tensors);
             SafeTensorsFile.Write(Path.Combine(folder, AdapterWeightsFileName), tensors, s_metadata);
             AdapterConfigJson.Write(config, Path.Combine(folder, AdapterConfigFileName));
         }
@@ -187,9 +193,10 @@ public sealed partial class PeftModel
         return result;
     }
 
-    private void CopyIntoAdapter(string adapterName, Dictionary<string, Tensor> tensors, string source)
+    private void CopyIntoAdapter(string adapterName, Dictionary<string, Tensor> file, string source)
     {
         var expected = GetAdapterStateDict(adapterName);
+        var tensors = ToModelKeys(file, expected, source);
         var unexpected = tensors.Keys.Where(k => !expected.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
         if (unexpected.Count > 0)
         {
@@ -223,5 +230,42 @@ public sealed partial class PeftModel
         {
             target.copy_(tensors[key].to(target.dtype, target.device));
         }
+    }
+
+    /// <summary>
+    /// The file's tensors under the model's key names: a key the model does not expect that names a module by its second name
+    /// (<see cref="ModuleNameAliases"/>, e.g. transformers 5's <c>vit.layers.0.attention.q_proj</c>) is read under the model's
+    /// name (<c>vit.encoder.layer.0.attention.attention.query</c>). Other keys are kept as they are.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file holds one tensor under both names.</exception>
+    private Dictionary<string, Tensor> ToModelKeys(Dictionary<string, Tensor> file, Dictionary<string, Tensor> expected, string source)
+    {
+        if (_aliases.IsEmpty)
+        {
+            return file;
+        }
+
+        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        var fileKeys = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, tensor) in file)
+        {
+            string name = key;
+            if (!expected.ContainsKey(key)
+                && key.StartsWith(PeftStateDictKeys.Prefix, StringComparison.Ordinal)
+                && _aliases.ToModelName(key[PeftStateDictKeys.Prefix.Length..]) is { } modelName)
+            {
+                name = PeftStateDictKeys.Prefix + modelName;
+            }
+
+            if (!result.TryAdd(name, tensor))
+            {
+                throw new InvalidDataException(
+                    $"'{source}' holds the tensor '{name}' twice, as '{fileKeys[name]}' and as '{key}' (the same module under its two names).");
+            }
+
+            fileKeys[name] = key;
+        }
+
+        return result;
     }
 }

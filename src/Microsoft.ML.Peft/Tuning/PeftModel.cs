@@ -36,6 +36,7 @@ public sealed partial class PeftModel : IDisposable
 {
     private readonly nn.Module _model;
     private readonly string? _outputModuleName;
+    private readonly ModuleNameAliases _aliases;
     private readonly Dictionary<string, PeftConfig> _configs = new(StringComparer.Ordinal);
     private readonly List<string> _adapterOrder = new();
     private readonly Dictionary<string, TunerLayer> _layers = new(StringComparer.Ordinal);
@@ -51,6 +52,9 @@ public sealed partial class PeftModel : IDisposable
     {
         _model = model;
         _outputModuleName = outputModuleName;
+
+        // Second names some backbones give their modules (transformers 5's ViT names), so adapters that use them load.
+        _aliases = ModuleNameAliases.Of(model);
         foreach (var parameter in model.parameters())
         {
             parameter.requires_grad = false;

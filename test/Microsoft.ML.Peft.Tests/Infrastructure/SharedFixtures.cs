@@ -62,8 +62,9 @@ public sealed class SharedFixtureFactAttribute : FactAttribute
         Skip = relativePaths.Select(SharedFixtures.SkipReason).FirstOrDefault(reason => reason is not null);
 }
 
-/// <summary>A theory that needs a path under <c>../shared/fixtures</c> and skips, naming it, when it is absent.</summary>
+/// <summary>A theory that needs paths under <c>../shared/fixtures</c> and skips, naming the first absent one.</summary>
 public sealed class SharedFixtureTheoryAttribute : TheoryAttribute
 {
-    public SharedFixtureTheoryAttribute(string relativePath) => Skip = SharedFixtures.SkipReason(relativePath);
+    public SharedFixtureTheoryAttribute(params string[] relativePaths) =>
+        Skip = relativePaths.Select(SharedFixtures.SkipReason).FirstOrDefault(reason => reason is not null);
 }

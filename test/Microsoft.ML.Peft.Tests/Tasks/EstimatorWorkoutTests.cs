@@ -92,6 +92,15 @@ public sealed class EstimatorWorkoutTests : IDisposable
         s_cases.Single(c => c.Name == "ImageClassification").Run(VisionBackbones.ResNet18(), _directory);
     }
 
+    [Fact]
+    public void Workout_ImageClassifierOnATinyViT_KeepsTheEstimatorContract()
+    {
+        // A transformer backbone beside the tiny CNN: LoRA on query and value, exported under transformers 5's names.
+        var backbone = PretrainedModel.FromDirectory(TinyVitFolder.Write(Path.Combine(_directory, "vit")));
+
+        s_cases.Single(c => c.Name == "ImageClassification").Run(backbone, _directory);
+    }
+
     private sealed class ClassifierPrediction
     {
         public float[] Score { get; set; } = Array.Empty<float>();

@@ -22,6 +22,12 @@ internal abstract class ImageClassifierModel : nn.Module<Tensor, Tensor>
     /// <summary>The number of classes.</summary>
     internal abstract int ClassCount { get; }
 
+    /// <summary>The head, a direct child of the model.</summary>
+    internal abstract nn.Module Head { get; }
+
+    /// <summary>The head's module name, e.g. <c>classifier</c>: its parameters are the task checkpoint's keys <c>classifier.weight</c>, <c>classifier.bias</c>.</summary>
+    internal abstract string HeadName { get; }
+
     /// <summary>A new head's initialisation, as Hugging Face's <c>_init_weights</c>: weights from N(0, 0.02), zero bias.</summary>
     internal static void InitializeHead(Linear head)
     {

@@ -30,11 +30,16 @@ internal sealed class LinearImageClassifier : ImageClassifierModel
         register_module(encoderName, _encoder);
         register_module(headName, _head);
         ClassCount = classCount;
+        HeadName = headName;
     }
 
     internal override ImageEncoder Encoder => _encoder;
 
     internal override int ClassCount { get; }
+
+    internal override nn.Module Head => _head;
+
+    internal override string HeadName { get; }
 
     /// <inheritdoc/>
     public override Tensor forward(Tensor pixelValues)

@@ -40,6 +40,13 @@ internal abstract class VisionArchitecture : BackboneArchitecture
     /// <summary>The Hugging Face class whose layout the image classifier follows, e.g. <c>ViTForImageClassification</c>.</summary>
     internal abstract string ImageClassifierClassName { get; }
 
+    /// <summary>
+    /// The one input the encoder takes, as (channels, side of the square image), when it takes only one (a ViT's
+    /// <c>num_channels</c> and <c>image_size</c>: its position embeddings are not interpolated); null when any size works.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The configuration is malformed; the message names the file and the field.</exception>
+    internal virtual (int Channels, int Side)? ReadInputSize(JsonObject config, string source) => null;
+
     internal abstract override ImageEncoder CreateEncoder(JsonObject config, string source);
 
     internal sealed override IBackbonePreprocessor CreatePreprocessor(PretrainedModel model) =>

@@ -34,6 +34,44 @@ internal sealed class VisionBackbone
     /// <summary>The model's image processor, from its folder's <c>preprocessor_config.json</c> or the architecture's default.</summary>
     internal ImageProcessor CreateProcessor() => (ImageProcessor)Model.CreatePreprocessor();
 
+    /// <summary>
+    /// Checks that the image processor's pixel values fit the encoder (<see cref="VisionArchitecture.ReadInputSize"/>), so that
+    /// an estimator refuses a mismatch when it is built rather than at the first batch.
+    /// </summary>
+    /// <exception cref="ArgumentException">The processor gives another image size, or the encoder takes other than RGB; the message says where the size comes from and how to fix it.</exception>
+    internal void RequireProcessorFitsEncoder()
+    {
+        if (Architecture.ReadInputSize(Model.Config, Source) is not { } input)
+        {
+            return;
+        }
+
+        if (input.Channels != 3)
+        {
+            throw new ArgumentException(
+                $"'{Source}' takes {input.Channels}-channel images (num_channels in config.json), but images are read as RGB (3 channels); only RGB models are supported.");
+        }
+
+        var processor = CreateProcessor();
+        if (processor.OutputHeight != input.Side || processor.OutputWidth != input.Side)
+        {
+            string origin = Model.PreprocessorFiles.ContainsKey(ImageProcessorConfig.FileName)
+                ? $"its {ImageProcessorConfig.FileName}"
+                : $"the folder has no {ImageProcessorConfig.FileName}, so the {ModelType} image processor's defaults apply";
+            throw new ArgumentException(
+                $"The image processor of '{Source}' gives {processor.OutputHeight} x {processor.OutputWidth} images ({origin}), but the model takes "
+                + $"{input.Side} x {input.Side} (image_size in config.json) and does not interpolate its position embeddings. Give the folder a "
+                + $"{ImageProcessorConfig.FileName} whose \"size\" is {{\"height\": {input.Side}, \"width\": {input.Side}}}.");
+        }
+    }
+
+    /// <summary>
+    /// Loads the head of <paramref name="model"/> from the checkpoint when it is a task checkpoint with that head (keys
+    /// <c>classifier.*</c> of a <c>ViTForImageClassification</c>); returns false, leaving the head as initialised, when it has none.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The checkpoint holds part of the head, or a head of another shape (another number of classes).</exception>
+    internal bool TryLoadImageClassifierHead(ImageClassifierModel model) => Model.TryLoadWeights(model.Head, model.HeadName + ".");
+
     /// <inheritdoc/>
     public override string ToString() => Model.ToString();
 }

@@ -39,7 +39,7 @@ internal sealed class ResNetArchitecture : VisionArchitecture
     /// the new head over the frozen features (a linear probe; the head starts at zero, see <see cref="ResNetImageClassifier.ZeroHead"/>),
     /// and a method given by the user may name the convolutions once that exists.
     /// </summary>
-    internal override IReadOnlyList<string> DefaultTargetModules { get; } = new[] { ResNetImageClassifier.HeadName };
+    internal override IReadOnlyList<string> DefaultTargetModules { get; } = new[] { ResNetImageClassifier.HeadModuleName };
 
     /// <summary>None while the head is the default LoRA target: a module is either adapted or saved whole, not both.</summary>
     internal override IReadOnlyList<string> ImageClassifierHeadModules { get; } = Array.Empty<string>();

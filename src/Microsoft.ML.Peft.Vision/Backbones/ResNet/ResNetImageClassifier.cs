@@ -19,7 +19,7 @@ namespace Microsoft.ML.Peft.Vision.Backbones.ResNet;
 internal sealed class ResNetImageClassifier : ImageClassifierModel
 {
     /// <summary>The head's name in torchvision's ResNets.</summary>
-    internal const string HeadName = "fc";
+    internal const string HeadModuleName = "fc";
 
     private readonly ImageEncoder _encoder;
     private readonly Linear _head;
@@ -36,7 +36,7 @@ internal sealed class ResNetImageClassifier : ImageClassifierModel
             register_module(name, child);
         }
 
-        register_module(HeadName, _head);
+        register_module(HeadModuleName, _head);
         ClassCount = classCount;
     }
 
@@ -56,6 +56,10 @@ internal sealed class ResNetImageClassifier : ImageClassifierModel
     }
 
     internal override int ClassCount { get; }
+
+    internal override nn.Module Head => _head;
+
+    internal override string HeadName => HeadModuleName;
 
     /// <inheritdoc/>
     public override Tensor forward(Tensor pixelValues)

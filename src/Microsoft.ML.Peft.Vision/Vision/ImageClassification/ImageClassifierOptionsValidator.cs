@@ -10,10 +10,11 @@ internal static class ImageClassifierOptionsValidator
 {
     internal static void Validate(ImageClassifierOptions options)
     {
-        TrainerOptionsValidator.RequireBackbone(options, "ResNet-18 (PretrainedModel.ResNet18())");
+        TrainerOptionsValidator.RequireBackbone(options, "ResNet-18 (VisionBackbones.ResNet18())");
 
-        // A backbone of another modality (e.g. text) is refused here, at construction, rather than in Fit.
-        _ = options.Backbone!.AsVision(ImageClassifierTrainer.LogName);
+        // A backbone of another modality (e.g. text), or whose image processor does not fit its encoder, is refused here,
+        // at construction, rather than in Fit.
+        options.Backbone!.AsVision(ImageClassifierTrainer.LogName).RequireProcessorFitsEncoder();
 
         TrainerOptionsValidator.RequireColumnNames(
             (nameof(options.LabelColumnName), options.LabelColumnName),

@@ -1,0 +1,32 @@
+// Licensed under the MIT license. See LICENSE in the repository root.
+
+using TorchSharp;
+using TorchSharp.Modules;
+using TorchSharp.Utils;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Peft.Vision.Backbones.Vit;
+
+/// <summary>The stack of layers, named <c>layer.N</c> (the encoder's <c>encoder.layer.N</c>).</summary>
+internal sealed class ViTLayerStack : nn.Module<Tensor, Tensor>
+{
+    [ComponentName(Name = "layer")]
+    private readonly ModuleList<ViTLayer> _layer;
+
+    internal ViTLayerStack(ViTConfig config)
+        : base(nameof(ViTLayerStack))
+    {
+        _layer = nn.ModuleList(Enumerable.Range(0, config.NumHiddenLayers).Select(_ => new ViTLayer(config)).ToArray());
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor hidden)
+    {
+        foreach (var layer in _layer)
+        {
+            hidden = layer.call(hidden);
+        }
+
+        return hidden;
+    }
+}
