@@ -159,7 +159,7 @@ public sealed partial class PeftModel
             if (!method.CanAdapt(module))
             {
                 throw new NotSupportedException(
-                    $"Target module '{path}' ({module.GetType().Name}) is not supported by {method.PeftType}; supported: {method.SupportedModuleTypes}. Narrow `{nameof(PeftConfig.TargetModules)}` so it matches only such modules.");
+                    $"{method.PeftType} does not adapt {module.GetType().Name} module '{path}'; supported: {method.SupportedModuleTypes}. Narrow `{nameof(PeftConfig.TargetModules)}` so it matches only such modules.");
             }
 
             targets.Add((path, module));

@@ -132,6 +132,21 @@ public static class PeftMethodCases
             c.FeedforwardModules = ModuleSelector.FromRegex(@".*intermediate");
             c.ModulesToSave = new[] { "classifier" };
         })),
+        Conv("LoRA", () => Lora(ConvTargets)),
+        Conv("LoRA gaussian init", () => Lora(c => { ConvTargets(c); c.Initialization = LoraInitialization.Gaussian; })),
+        Conv("rsLoRA, dropout", () => Lora(c => { ConvTargets(c); c.UseRsLora = true; c.Dropout = 0.2; })),
+        Conv("LoRA lora_bias", () => Lora(c => { ConvTargets(c); c.UseLoraBias = true; })),
+        Conv("LoRA random init", () => Lora(c => { ConvTargets(c); c.Initialization = LoraInitialization.Random; }), isNoOp: false),
+        Conv("DoRA", () => Lora(c => { ConvTargets(c); c.UseDora = true; })),
+        Conv("DoRA dropout", () => Lora(c => { ConvTargets(c); c.UseDora = true; c.Dropout = 0.2; })),
+        Conv("LoKr", () => LoKr(ConvTargets)),
+        // Rank 1 decomposes w2 of conv2 (8 = 2·4 channels each side, r < 4/2), so the effective core lokr_t2 is used.
+        Conv("LoKr effective conv2d", () => LoKr(c => { ConvTargets(c); c.Rank = 1; c.UseEffectiveConv2d = true; })),
+        Conv("LoKr flattened w2, lycoris init", () => LoKr(c => { ConvTargets(c); c.Rank = 1; c.Initialization = LoKrInitialization.Lycoris; })),
+        Conv("LoHa", () => LoHa(ConvTargets)),
+        Conv("LoHa effective conv2d, dropouts", () => LoHa(c => { ConvTargets(c); c.UseEffectiveConv2d = true; c.RankDropout = 0.2; })),
+        Conv("IA3 conv2 feed-forward", () => IA3(c => { c.TargetModules = ModuleSelector.FromNames("conv1", "conv2"); c.FeedforwardModules = ModuleSelector.FromNames("conv2"); })),
+        Conv("IA3 conv1, head saved", () => IA3(c => { c.TargetModules = ModuleSelector.FromNames("conv1"); c.ModulesToSave = new[] { "head" }; })),
         Encoder("LN tuning", () => new LayerNormTuningConfig { TargetModules = ModuleSelector.FromNames("norm") }),
         Encoder("LN tuning layer 0, classifier saved", () => new LayerNormTuningConfig
         {
@@ -185,6 +200,11 @@ public static class PeftMethodCases
 
     private static PeftMethodCase Mlp(string name, Func<PeftConfig> config, bool isNoOp = true, double tolerance = 1e-5) =>
         new($"{name} × MLP", () => new TinyMlp(), () => TinyMlp.Input(), config, IsNoOpAtInit: isNoOp, Tolerance: tolerance);
+
+    private static void ConvTargets(PeftConfig config) => config.TargetModules = ModuleSelector.FromNames("conv1", "conv2");
+
+    private static PeftMethodCase Conv(string name, Func<PeftConfig> config, bool isNoOp = true) =>
+        new($"{name} × conv net", () => new TinyConvNet(), () => TinyConvNet.Input(), config, IsNoOpAtInit: isNoOp);
 
     private static PeftMethodCase Encoder(string name, Func<PeftConfig> config) =>
         new($"{name} × attention encoder", () => new TinyEncoder(), () => TinyEncoder.Input(), config);

@@ -11,7 +11,7 @@ using static TorchSharp.torch;
 
 namespace Microsoft.ML.Peft.Methods.IA3;
 
-/// <summary>Registration of (IA)³: PEFT's <c>IA3</c> type, prefix <c>ia3_</c>.</summary>
+/// <summary>Registration of (IA)³: PEFT's <c>IA3</c> type, prefix <c>ia3_</c>, on linear and Conv2d targets.</summary>
 internal sealed class IA3Method : PeftMethod
 {
     internal const string PeftTypeName = "IA3";
@@ -43,6 +43,7 @@ internal sealed class IA3Method : PeftMethod
     internal IA3Method()
     {
         RegisterLayer<Linear>((path, linear) => new IA3Linear(path, linear));
+        RegisterLayer<Conv2d>((path, conv) => new IA3Conv2d(path, conv));
     }
 
     internal override string Name => "ia3";
@@ -71,7 +72,16 @@ internal sealed class IA3Method : PeftMethod
     internal override void AddAdapter(TunerLayer layer, string adapterName, PeftConfig config)
     {
         var ia3 = (IA3Config)config;
-        ((IA3Linear)layer).AddAdapter(adapterName, IsFeedforward(ia3.FeedforwardModules, layer.ModulePath), ia3.InitializeWeights);
+        bool feedforward = IsFeedforward(ia3.FeedforwardModules, layer.ModulePath);
+        switch (layer)
+        {
+            case IA3Conv2d conv:
+                conv.AddAdapter(adapterName, feedforward, ia3.InitializeWeights);
+                break;
+            default:
+                ((IA3Linear)layer).AddAdapter(adapterName, feedforward, ia3.InitializeWeights);
+                break;
+        }
     }
 
     internal override IReadOnlyList<string>? DefaultTargetModules(string modelType) =>

@@ -4,7 +4,7 @@ namespace Microsoft.ML.Peft;
 
 /// <summary>
 /// Configuration of LoHa (low-rank Hadamard product adaptation, FedPara), field for field Hugging Face PEFT's
-/// <c>LoHaConfig</c> (<c>peft_type: "LOHA"</c>). Linear targets only.
+/// <c>LoHaConfig</c> (<c>peft_type: "LOHA"</c>), on linear and Conv2d targets.
 /// </summary>
 /// <remarks>
 /// A target layer computes <c>y = base(x) + x·ΔWᵀ</c> with <c>ΔW = s·(w1_a·w1_b) ⊙ (w2_a·w2_b)</c>: two rank-r products
@@ -76,7 +76,8 @@ public sealed class LoHaConfig : PeftConfig
 
     /// <summary>
     /// Gets or sets PEFT's effective decomposition for convolutions with kernels larger than 1 (<c>use_effective_conv2d</c>).
-    /// Convolution targets are not implemented, so only <see langword="false"/> is accepted.
+    /// Each of the two Hadamard factors of a Conv2d kernel is then a rank-r×r×kh×kw core with two rank-r mode factors
+    /// (<c>hada_t1</c>, <c>hada_t2</c>) instead of an out×r and an r×(in·kh·kw) matrix. No effect on linear or 1×1 targets.
     /// </summary>
     public bool UseEffectiveConv2d
     {
@@ -112,17 +113,10 @@ public sealed class LoHaConfig : PeftConfig
     public override PeftConfig Clone() => new LoHaConfig(this);
 
     /// <inheritdoc />
-    /// <exception cref="NotSupportedException"><see cref="UseEffectiveConv2d"/> is set; convolution targets are not implemented.</exception>
     public override void Validate()
     {
         base.Validate();
-        Methods.Lycoris.LycorisValidation.Common(_rank, _alpha, _rankDropout, _moduleDropout, _rankPattern, _alphaPattern);
-        if (_useEffectiveConv2d)
-        {
-            throw new NotSupportedException(
-                $"`{nameof(UseEffectiveConv2d)}` (use_effective_conv2d) applies to convolution targets, which Microsoft.ML.Peft's LoHa does not implement; set it to false.");
-        }
-    }
+        Methods.Lycoris.LycorisValidation.Common(_rank, _alpha, _rankDropout, _moduleDropout, _rankPattern, _alphaPattern);    }
 
     private static Dictionary<string, T> Copy<T>(IReadOnlyDictionary<string, T> value, string name)
     {

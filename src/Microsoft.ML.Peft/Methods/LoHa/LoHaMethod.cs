@@ -9,11 +9,8 @@ using TorchSharp.Modules;
 
 namespace Microsoft.ML.Peft.Methods.LoHa;
 
-/// <summary>Registration of LoHa: PEFT's <c>LOHA</c> type, prefix <c>hada_</c>, on linear targets.</summary>
-/// <remarks>
-/// Every field of PEFT's LoHaConfig is read. The one option not implemented, <c>use_effective_conv2d</c> (convolution
-/// targets only), is refused by <see cref="LoHaConfig.Validate"/> when true, so no adapter loads with another meaning.
-/// </remarks>
+/// <summary>Registration of LoHa: PEFT's <c>LOHA</c> type, prefix <c>hada_</c>, on linear and Conv2d targets.</summary>
+/// <remarks>Every field of PEFT's LoHaConfig is read and implemented; <c>use_effective_conv2d</c> concerns Conv2d targets only.</remarks>
 internal sealed class LoHaMethod : PeftMethod
 {
     internal const string PeftTypeName = "LOHA";
@@ -39,6 +36,7 @@ internal sealed class LoHaMethod : PeftMethod
     internal LoHaMethod()
     {
         RegisterLayer<Linear>((path, linear) => new LoHaLinear(path, linear));
+        RegisterLayer<Conv2d>((path, conv) => new LoHaConv2d(path, conv));
     }
 
     internal override string Name => "loha";
@@ -59,6 +57,15 @@ internal sealed class LoHaMethod : PeftMethod
         string path = layer.ModulePath;
         int rank = ModulePatterns.ValueFor(loha.RankPattern, path) ?? loha.Rank;
         double alpha = ModulePatterns.ValueFor(loha.AlphaPattern, path) ?? loha.Alpha;
-        ((LoHaLinear)layer).AddAdapter(adapterName, new LoHaAdapterSettings(rank, alpha, loha.RankDropout, loha.ModuleDropout, loha.InitWeights));
+        var settings = new LoHaAdapterSettings(rank, alpha, loha.RankDropout, loha.ModuleDropout, loha.InitWeights, loha.UseEffectiveConv2d);
+        switch (layer)
+        {
+            case LoHaConv2d conv:
+                conv.AddAdapter(adapterName, settings);
+                break;
+            default:
+                ((LoHaLinear)layer).AddAdapter(adapterName, settings);
+                break;
+        }
     }
 }

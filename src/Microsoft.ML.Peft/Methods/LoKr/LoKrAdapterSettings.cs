@@ -11,7 +11,8 @@ internal sealed record LoKrAdapterSettings(
     double ModuleDropout,
     bool DecomposeBoth,
     int DecomposeFactor,
-    LoKrInitialization Initialization)
+    LoKrInitialization Initialization,
+    bool UseEffectiveConv2d = false)
 {
     /// <summary>
     /// s = alpha / r. PEFT applies it even when both factors are full matrices and r shapes nothing; kept so adapters

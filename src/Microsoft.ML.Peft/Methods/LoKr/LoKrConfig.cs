@@ -4,7 +4,7 @@ namespace Microsoft.ML.Peft;
 
 /// <summary>
 /// Configuration of LoKr (low-rank Kronecker product adaptation), field for field Hugging Face PEFT's
-/// <c>LoKrConfig</c> (<c>peft_type: "LOKR"</c>). Linear targets only.
+/// <c>LoKrConfig</c> (<c>peft_type: "LOKR"</c>), on linear and Conv2d targets.
 /// </summary>
 /// <remarks>
 /// A target layer of shape d_out×d_in computes <c>y = base(x) + x·ΔWᵀ</c> with <c>ΔW = s·kron(w1, w2)</c>, where
@@ -86,8 +86,9 @@ public sealed class LoKrConfig : PeftConfig
     }
 
     /// <summary>
-    /// Gets or sets PEFT's effective decomposition for convolutions with kernels larger than 1 (<c>use_effective_conv2d</c>).
-    /// Convolution targets are not implemented, so only <see langword="false"/> is accepted.
+    /// Gets or sets PEFT's effective decomposition for Conv2d targets with kernels larger than 1×1 (<c>use_effective_conv2d</c>):
+    /// a decomposed right factor becomes a rank-r×r×kh×kw core with two rank-r mode factors instead of a b×r and an
+    /// r×(d·kh·kw) matrix. No effect on linear or 1×1 convolution targets, nor when w2 is a full factor.
     /// </summary>
     public bool UseEffectiveConv2d
     {
@@ -144,7 +145,6 @@ public sealed class LoKrConfig : PeftConfig
     public override PeftConfig Clone() => new LoKrConfig(this);
 
     /// <inheritdoc />
-    /// <exception cref="NotSupportedException"><see cref="UseEffectiveConv2d"/> is set; convolution targets are not implemented.</exception>
     public override void Validate()
     {
         base.Validate();
@@ -153,12 +153,6 @@ public sealed class LoKrConfig : PeftConfig
         {
             throw new ArgumentOutOfRangeException(
                 nameof(DecomposeFactor), _decomposeFactor, $"`{nameof(DecomposeFactor)}` must be -1 (automatic) or positive, got {_decomposeFactor}.");
-        }
-
-        if (_useEffectiveConv2d)
-        {
-            throw new NotSupportedException(
-                $"`{nameof(UseEffectiveConv2d)}` (use_effective_conv2d) applies to convolution targets, which Microsoft.ML.Peft's LoKr does not implement; set it to false.");
         }
     }
 

@@ -10,11 +10,8 @@ using TorchSharp.Modules;
 
 namespace Microsoft.ML.Peft.Methods.LoKr;
 
-/// <summary>Registration of LoKr: PEFT's <c>LOKR</c> type, prefix <c>lokr_</c>, on linear targets.</summary>
-/// <remarks>
-/// Every field of PEFT's LoKrConfig is read. The one option not implemented, <c>use_effective_conv2d</c> (convolution
-/// targets only), is refused by <see cref="LoKrConfig.Validate"/> when true, so no adapter loads with another meaning.
-/// </remarks>
+/// <summary>Registration of LoKr: PEFT's <c>LOKR</c> type, prefix <c>lokr_</c>, on linear and Conv2d targets.</summary>
+/// <remarks>Every field of PEFT's LoKrConfig is read and implemented; <c>use_effective_conv2d</c> concerns Conv2d targets only.</remarks>
 internal sealed class LoKrMethod : PeftMethod
 {
     internal const string PeftTypeName = "LOKR";
@@ -44,6 +41,7 @@ internal sealed class LoKrMethod : PeftMethod
     internal LoKrMethod()
     {
         RegisterLayer<Linear>((path, linear) => new LoKrLinear(path, linear));
+        RegisterLayer<Conv2d>((path, conv) => new LoKrConv2d(path, conv));
     }
 
     internal override string Name => "lokr";
@@ -65,8 +63,17 @@ internal sealed class LoKrMethod : PeftMethod
         int rank = ModulePatterns.ValueFor(lokr.RankPattern, path) ?? lokr.Rank;
         double alpha = ModulePatterns.ValueFor(lokr.AlphaPattern, path) ?? lokr.Alpha;
         var settings = new LoKrAdapterSettings(
-            rank, alpha, lokr.RankDropout, lokr.RankDropoutScale, lokr.ModuleDropout, lokr.DecomposeBoth, lokr.DecomposeFactor, lokr.Initialization);
-        ((LoKrLinear)layer).AddAdapter(adapterName, settings);
+            rank, alpha, lokr.RankDropout, lokr.RankDropoutScale, lokr.ModuleDropout, lokr.DecomposeBoth, lokr.DecomposeFactor, lokr.Initialization,
+            lokr.UseEffectiveConv2d);
+        switch (layer)
+        {
+            case LoKrConv2d conv:
+                conv.AddAdapter(adapterName, settings);
+                break;
+            default:
+                ((LoKrLinear)layer).AddAdapter(adapterName, settings);
+                break;
+        }
     }
 
     private static LoKrInitialization ReadInitialization(JsonNode? node)

@@ -59,6 +59,7 @@ internal sealed class LoraMethod : PeftMethod
     {
         RegisterLayer<Linear>((path, linear) => new LoraLinear(path, linear));
         RegisterLayer<Embedding>((path, embedding) => new LoraEmbedding(path, embedding));
+        RegisterLayer<Conv2d>((path, conv) => new LoraConv2d(path, conv));
     }
 
     internal override string Name => "lora";

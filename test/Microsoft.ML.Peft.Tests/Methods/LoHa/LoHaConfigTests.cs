@@ -71,11 +71,12 @@ public sealed class LoHaConfigTests : IDisposable
     }
 
     [Fact]
-    public void Parse_UseEffectiveConv2d_IsRefusedAsNotSupported()
+    public void Parse_UseEffectiveConv2d_IsReadAndWrittenBack()
     {
         var document = JsonNode.Parse("{\"peft_type\": \"LOHA\", \"target_modules\": [\"q\"], \"use_effective_conv2d\": true}")!.AsObject();
-        var ex = Assert.Throws<NotSupportedException>(() => AdapterConfigJson.Parse(document, "cfg.json"));
-        Assert.Contains("use_effective_conv2d", ex.Message, StringComparison.Ordinal);
+        var config = Assert.IsType<LoHaConfig>(AdapterConfigJson.Parse(document, "cfg.json"));
+        Assert.True(config.UseEffectiveConv2d);
+        Assert.True(AdapterConfigJson.ToJson(config)["use_effective_conv2d"]!.GetValue<bool>());
     }
 
     [Theory]
