@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.ML.Peft.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp.Utils;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Peft.Tests.Infrastructure;

@@ -3,6 +3,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.ML.Peft.Formats.SafeTensors;
 using Microsoft.ML.Peft.Tests.Infrastructure;
+using Xunit.Abstractions;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Peft.Tests.Tuning;
@@ -16,6 +17,9 @@ public sealed class PeftConvFixtureTests : IDisposable
     private const string Fixture = "peft-interop/vision/tiny-convnet";
     private const double Tolerance = 1e-5;
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "peft-conv-" + Guid.NewGuid().ToString("N"));
+    private readonly ITestOutputHelper _output;
+
+    public PeftConvFixtureTests(ITestOutputHelper output) => _output = output;
 
     public void Dispose()
     {
@@ -43,11 +47,15 @@ public sealed class PeftConvFixtureTests : IDisposable
 
         using var peft = PeftModel.FromPretrained(model, SharedFixtures.Path(Fixture, adapter));
         var adapted = Eval(model, pixels);
-        ModelState.AssertClose(TinyConvNet.FromJson(expected[adapter]!), adapted, Tolerance, $"{adapter} output");
+        var peftOutput = TinyConvNet.FromJson(expected[adapter]!);
+        _output.WriteLine($"{adapter}: max |output − PEFT's| = {ModelState.MaxAbsDifference(peftOutput, adapted):G3}");
+        ModelState.AssertClose(peftOutput, adapted, Tolerance, $"{adapter} output");
         Assert.Equal(new[] { "conv1", "conv2" }, peft.GetTargetModules("default").Order());
 
         peft.MergeAdapter(safeMerge: true);
-        ModelState.AssertClose(adapted, Eval(model, pixels), Tolerance, $"{adapter} merged output");
+        var merged = Eval(model, pixels);
+        _output.WriteLine($"{adapter}: max |merged − unmerged| = {ModelState.MaxAbsDifference(adapted, merged):G3}");
+        ModelState.AssertClose(adapted, merged, Tolerance, $"{adapter} merged output");
         peft.UnmergeAdapter();
         ModelState.AssertClose(adapted, Eval(model, pixels), Tolerance, $"{adapter} unmerged output");
         var weightsAfter = model.state_dict();

@@ -129,7 +129,6 @@ public sealed class LoKrConfigTests : IDisposable
     }
 
     [Fact]
-    [Fact]
     public void SaveAdapter_WritesPeftsKeys_AndFromPretrainedRestoresTheOutput()
     {
         using var scope = NewDisposeScope();

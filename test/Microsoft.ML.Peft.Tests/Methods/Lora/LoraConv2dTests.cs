@@ -40,7 +40,7 @@ public sealed class LoraConv2dTests
         var error = Assert.Throws<NotSupportedException>(() => PeftModel.Create(model, new LoraConfig { TargetModules = ModuleSelector.FromNames("conv") }));
         Assert.Contains("'conv'", error.Message, StringComparison.Ordinal);
         Assert.Contains("dilation (2, 2)", error.Message, StringComparison.Ordinal);
-        Assert.Empty(model.named_parameters().Where(p => p.name.Contains("lora", StringComparison.Ordinal)));
+        Assert.DoesNotContain(model.named_parameters(), p => p.name.Contains("lora", StringComparison.Ordinal));
     }
 
     [Fact]
