@@ -60,10 +60,6 @@ internal sealed record ConvGeometry(
     internal Tensor Convolve(Tensor input, Tensor weight) =>
         nn.functional.conv2d(input, weight, bias: null, strides: Stride, padding: Padding, dilation: Dilation, groups: Groups);
 
-    /// <summary>Stride, padding and dilation as PEFT prints them, for error messages.</summary>
-    internal string Describe() =>
-        $"kernel ({Kernel[0]}, {Kernel[1]}), stride ({Stride[0]}, {Stride[1]}), padding ({Padding[0]}, {Padding[1]}), dilation ({Dilation[0]}, {Dilation[1]}), groups {Groups}";
-
     // padding="same" (stride 1) pads dilation·(k − 1) in all, split evenly; functional conv2d takes one number per side pair,
     // so an odd total, which PyTorch pads one more on the right, is refused rather than computed differently.
     private static long[] NumericPadding(string modulePath, Conv2d conv, long[] kernel, long[] dilation, string method)
