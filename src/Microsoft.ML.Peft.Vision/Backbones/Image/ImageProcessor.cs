@@ -66,22 +66,22 @@ internal sealed class ImageProcessor : IBackbonePreprocessor
     }
 
     /// <summary>The pixel values of <paramref name="images"/>, <c>[N, 3, OutputHeight, OutputWidth]</c> float32 on the CPU.</summary>
+    /// <remarks>
+    /// Each image is resized and cropped alone (sizes differ); the channel order, mean image and normalisation then run once
+    /// over the batch. The scalar arguments are held in static fields: TorchSharp 0.107 lets the garbage collector finalize a
+    /// temporary <see cref="Scalar"/> while the native call that reads it still runs, and a batch of images makes both many
+    /// such calls and the garbage that triggers collections, so long-lived scalars keep that race out of the hot path.
+    /// </remarks>
     internal Tensor Process(IReadOnlyList<RgbImage> images)
     {
         ArgumentNullException.ThrowIfNull(images);
         using var scope = NewDisposeScope();
-        var batch = images.Count == 0
-            ? zeros(0, 3, OutputHeight, OutputWidth)
-            : stack(images.Select(ProcessOne).ToArray());
-        return batch.MoveToOuterDisposeScope();
-    }
+        if (images.Count == 0)
+        {
+            return zeros(0, 3, OutputHeight, OutputWidth).MoveToOuterDisposeScope();
+        }
 
-    private Tensor ProcessOne(RgbImage image)
-    {
-        // [H, W, 3] bytes -> [1, 3, H, W] floats in 0..255.
-        var pixels = tensor(image.Pixels, new long[] { image.Height, image.Width, 3 }).permute(2, 0, 1).unsqueeze(0).to(ScalarType.Float32);
-        pixels = Resize(pixels);
-        pixels = CenterCrop(pixels);
+        var pixels = cat(images.Select(ResizeAndCrop).ToArray(), 0);
         if (Config.BgrOutput)
         {
             pixels = pixels.flip(1);
@@ -100,7 +100,14 @@ internal sealed class ImageProcessor : IBackbonePreprocessor
             shift = shift.flip(1);
         }
 
-        return pixels.mul(scale).add(shift).squeeze(0);
+        return pixels.mul(scale).add(shift, ProcessorScalars.One).MoveToOuterDisposeScope();
+    }
+
+    // [H, W, 3] bytes -> [1, 3, OutputHeight, OutputWidth] floats in 0..255.
+    private Tensor ResizeAndCrop(RgbImage image)
+    {
+        var pixels = tensor(image.Pixels, new long[] { image.Height, image.Width, 3 }).permute(2, 0, 1).unsqueeze(0).to(ScalarType.Float32);
+        return CenterCrop(Resize(pixels));
     }
 
     private Tensor Resize(Tensor pixels)
@@ -125,7 +132,7 @@ internal sealed class ImageProcessor : IBackbonePreprocessor
         var resized = nn.functional.interpolate(pixels, new[] { targetHeight, targetWidth }, mode: mode, align_corners: false, antialias: true);
 
         // PIL resizes 8-bit images and returns 8-bit values; round and clamp as it does.
-        return resized.round().clamp(0, 255);
+        return resized.round().clamp(ProcessorScalars.Zero, ProcessorScalars.MaxByte);
     }
 
     private Tensor CenterCrop(Tensor pixels)

@@ -34,15 +34,14 @@ internal sealed class ResNetArchitecture : VisionArchitecture
     internal override ImageProcessorConfig DefaultProcessorConfig => _processor.Value;
 
     /// <summary>
-    /// The head <c>fc</c>. PEFT adapts torchvision ResNets through their convolutions (<c>conv1</c>, <c>conv2</c>), but this
-    /// library's LoRA adapts linear layers only so far; until it adapts Conv2d, the default adapter is a low-rank update of
-    /// the new head over the frozen features (a linear probe; the head starts at zero, see <see cref="ResNetImageClassifier.ZeroHead"/>),
-    /// and a method given by the user may name the convolutions once that exists.
+    /// Every block's <c>conv1</c> and <c>conv2</c>, and the stem's <c>conv1</c>: what <c>target_modules=["conv1", "conv2"]</c>
+    /// selects on torchvision's ResNets in PEFT, so the adapter moves the features themselves (ImageNet features alone are a
+    /// weak fit for other domains, such as digits) while the downsampling projections and BatchNorm layers stay frozen.
     /// </summary>
-    internal override IReadOnlyList<string> DefaultTargetModules { get; } = new[] { ResNetImageClassifier.HeadModuleName };
+    internal override IReadOnlyList<string> DefaultTargetModules { get; } = new[] { "conv1", "conv2" };
 
-    /// <summary>None while the head is the default LoRA target: a module is either adapted or saved whole, not both.</summary>
-    internal override IReadOnlyList<string> ImageClassifierHeadModules { get; } = Array.Empty<string>();
+    /// <summary>The new head <c>fc</c>, trained and saved whole as torchvision fine-tuning does.</summary>
+    internal override IReadOnlyList<string> ImageClassifierHeadModules { get; } = new[] { ResNetImageClassifier.HeadModuleName };
 
     internal override string ImageClassifierClassName => "torchvision.models.ResNet";
 

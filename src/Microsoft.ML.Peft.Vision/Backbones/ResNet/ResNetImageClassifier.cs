@@ -43,9 +43,9 @@ internal sealed class ResNetImageClassifier : ImageClassifierModel
     internal override ImageEncoder Encoder => _encoder;
 
     /// <summary>
-    /// The new head starts at zero, as in Big Transfer's fine-tuning. While LoRA adapts the head itself (the architecture's
-    /// default until LoRA adapts convolutions) the head is not saved whole, so its starting value must be the same in every
-    /// process for the saved low-rank update to reproduce it; zero is, and the update's B·A is then the whole head.
+    /// The new head starts at zero, as in Big Transfer's fine-tuning: every class starts equally likely, and when a user's
+    /// method adapts the head with LoRA instead of saving it whole, its starting value is the same in every process, so the
+    /// saved low-rank update alone reproduces it (the update's B·A is then the whole head).
     /// </summary>
     internal static void ZeroHead(Linear head)
     {
