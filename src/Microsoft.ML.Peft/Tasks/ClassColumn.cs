@@ -10,7 +10,7 @@ namespace Microsoft.ML.Peft.Tasks;
 /// <param name="KeyValues">The key values, carried onto the predictions and saved with the model; null when the column has none.</param>
 internal sealed record ClassColumn(DataViewSchema.Column Column, int Count, LabelKeyValues? KeyValues)
 {
-    /// <summary>The classes of <paramref name="column"/>, a key or a vector of keys already checked (e.g. by <see cref="SchemaErrors.FindLabelKey(DataViewSchema, string)"/>).</summary>
+    /// <summary>The classes of <paramref name="column"/>, a key or a vector of keys already checked (e.g. by <see cref="SchemaErrors.FindClassifierLabel(DataViewSchema, string)"/>).</summary>
     internal static ClassColumn Of(DataViewSchema.Column column)
     {
         var key = (KeyDataViewType)(column.Type is VectorDataViewType vector ? vector.ItemType : column.Type);

@@ -39,16 +39,21 @@ internal static class SchemaErrors
         return column;
     }
 
-    /// <summary>A key column with at least two values (classes).</summary>
-    internal static DataViewSchema.Column FindLabelKey(DataViewSchema schema, string columnName)
+    /// <summary>
+    /// A classifier's label column: a key with at least two values (multiclass) or a Boolean (binary). The label's type chooses
+    /// the output, as ML.NET's multiclass and binary trainers each expect theirs.
+    /// </summary>
+    internal static DataViewSchema.Column FindClassifierLabel(DataViewSchema schema, string columnName)
     {
         var column = Find(schema, "Label", columnName);
+        if (column.Type is BooleanDataViewType)
+        {
+            return column;
+        }
+
         if (column.Type is not KeyDataViewType key)
         {
-            throw new ArgumentOutOfRangeException(
-                "inputSchema",
-                $"Schema mismatch for label column '{columnName}': expected Key, got {column.Type}. "
-                + $"Add mlContext.Transforms.Conversion.MapValueToKey(\"{columnName}\") before the estimator.");
+            throw LabelTypeMismatch("inputSchema", columnName, column.Type.ToString()!);
         }
 
         if (key.Count < 2 || key.Count > int.MaxValue)
@@ -84,20 +89,27 @@ internal static class SchemaErrors
         return column;
     }
 
-    /// <summary>A scalar key label column of an estimator's input shape.</summary>
-    internal static SchemaShape.Column FindLabelKey(SchemaShape schema, string columnName)
+    /// <summary>A classifier's label column of an estimator's input shape: a scalar key or a scalar Boolean.</summary>
+    internal static SchemaShape.Column FindClassifierLabel(SchemaShape schema, string columnName)
     {
         var column = Find(schema, "Label", columnName);
-        if (!column.IsKey)
+        bool scalar = column.Kind == SchemaShape.Column.VectorKind.Scalar;
+        if (!scalar || !(column.IsKey || column.ItemType is BooleanDataViewType))
         {
-            throw new ArgumentOutOfRangeException(
-                nameof(schema),
-                $"Schema mismatch for label column '{columnName}': expected Key, got {column.ItemType}. Add mlContext.Transforms.Conversion.MapValueToKey(\"{columnName}\") before the estimator.");
+            throw LabelTypeMismatch(nameof(schema), columnName, $"{(scalar ? string.Empty : "vector of ")}{column.ItemType}");
         }
 
         return column;
     }
 
+    /// <summary>Whether a checked label column of an estimator's input shape is Boolean, so the classifier is binary.</summary>
+    internal static bool IsBinaryLabel(SchemaShape.Column label) => label.ItemType is BooleanDataViewType && !label.IsKey;
+
     /// <summary>Whether a column of an estimator's input shape carries key values, so the output can carry them too.</summary>
     internal static bool HasKeyValues(SchemaShape.Column column) => column.Annotations.Any(a => a.Name == "KeyValues");
+
+    private static ArgumentOutOfRangeException LabelTypeMismatch(string parameter, string columnName, string actual) => new(
+        parameter,
+        $"Schema mismatch for label column '{columnName}': expected Key (MapValueToKey) for multiclass or Boolean for binary, got {actual}. "
+        + $"Add mlContext.Transforms.Conversion.MapValueToKey(\"{columnName}\") before the estimator, or for two classes convert the label to Boolean.");
 }

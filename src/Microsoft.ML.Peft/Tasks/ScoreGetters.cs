@@ -4,11 +4,30 @@ using Microsoft.ML.Data;
 
 namespace Microsoft.ML.Peft.Tasks;
 
-/// <summary>Getters of the two output columns over the probabilities of the current row.</summary>
+/// <summary>
+/// Getters of a classifier's added columns over the current row's <see cref="ClassScores"/>, in the order
+/// <see cref="ScoreColumns"/> adds them: multiclass <c>Score</c>, <c>PredictedLabel</c>; binary <c>Score</c>,
+/// <c>Probability</c>, <c>PredictedLabel</c>.
+/// </summary>
 internal static class ScoreGetters
 {
-    /// <summary><c>Score</c>: the class probabilities, a copy the caller may keep.</summary>
-    internal static ValueGetter<TValue> Score<TValue>(DataViewSchema.Column column, Func<float[]> probabilities)
+    /// <summary>The getter of the <paramref name="outputIndex"/>-th added column.</summary>
+    /// <exception cref="InvalidOperationException"><typeparamref name="TValue"/> is not the column's type; the message names both.</exception>
+    internal static ValueGetter<TValue> Create<TValue>(DataViewSchema.Column column, int outputIndex, bool binary, Func<ClassScores> current) =>
+        (binary, outputIndex) switch
+        {
+            (false, 0) => Scores<TValue>(column, current),
+            (false, _) => PredictedKey<TValue>(column, current),
+            (true, 0) => Single<TValue>(column, () => Margin(current())),
+            (true, 1) => Single<TValue>(column, () => current().Probabilities[1]),
+            (true, _) => Typed<TValue, bool>(column, "Boolean", () => current().Probabilities[1] > 0.5f),
+        };
+
+    // What ML.NET's binary trainers put in Score: the raw margin, positive for true. With two logits it is their difference.
+    private static float Margin(ClassScores scores) => scores.Logits[1] - scores.Logits[0];
+
+    /// <summary>Multiclass <c>Score</c>: the class probabilities, a copy the caller may keep.</summary>
+    private static ValueGetter<TValue> Scores<TValue>(DataViewSchema.Column column, Func<ClassScores> current)
     {
         if (typeof(TValue) != typeof(VBuffer<float>))
         {
@@ -17,7 +36,7 @@ internal static class ScoreGetters
 
         ValueGetter<VBuffer<float>> getter = (ref VBuffer<float> destination) =>
         {
-            var values = probabilities();
+            var values = current().Probabilities;
             var editor = VBufferEditor.Create(ref destination, values.Length);
             values.CopyTo(editor.Values);
             destination = editor.Commit();
@@ -25,28 +44,20 @@ internal static class ScoreGetters
         return (ValueGetter<TValue>)(Delegate)getter;
     }
 
-    /// <summary><c>PredictedLabel</c>: the one-based key of the most probable class (the first on ties).</summary>
-    internal static ValueGetter<TValue> PredictedLabel<TValue>(DataViewSchema.Column column, Func<float[]> probabilities)
+    /// <summary>Multiclass <c>PredictedLabel</c>: the one-based key of the most probable class (the first on ties).</summary>
+    private static ValueGetter<TValue> PredictedKey<TValue>(DataViewSchema.Column column, Func<ClassScores> current) =>
+        Typed<TValue, uint>(column, "a UInt32 key", () => (uint)current().Predicted + 1);
+
+    private static ValueGetter<TValue> Single<TValue>(DataViewSchema.Column column, Func<float> value) => Typed<TValue, float>(column, "Single", value);
+
+    private static ValueGetter<TValue> Typed<TValue, T>(DataViewSchema.Column column, string typeName, Func<T> value)
     {
-        if (typeof(TValue) != typeof(uint))
+        if (typeof(TValue) != typeof(T))
         {
-            throw new InvalidOperationException($"Column '{column.Name}' holds a UInt32 key, not {typeof(TValue).Name}.");
+            throw new InvalidOperationException($"Column '{column.Name}' holds {typeName}, not {typeof(TValue).Name}.");
         }
 
-        ValueGetter<uint> getter = (ref uint destination) =>
-        {
-            var values = probabilities();
-            int best = 0;
-            for (int i = 1; i < values.Length; i++)
-            {
-                if (values[i] > values[best])
-                {
-                    best = i;
-                }
-            }
-
-            destination = (uint)best + 1;
-        };
+        ValueGetter<T> getter = (ref T destination) => destination = value();
         return (ValueGetter<TValue>)(Delegate)getter;
     }
 }

@@ -32,14 +32,14 @@ public sealed class SchemaErrorsTests
     }
 
     [Fact]
-    public void FindLabelKey_TextColumn_SaysToMapValueToKey()
+    public void FindClassifierLabel_TextColumn_SaysKeyOrBooleanAndToMapValueToKey()
     {
-        var shapeError = Assert.Throws<ArgumentOutOfRangeException>(() => SchemaErrors.FindLabelKey(SchemaShapes.Of(Data().Schema), "Text"));
-        var schemaError = Assert.Throws<ArgumentOutOfRangeException>(() => SchemaErrors.FindLabelKey(Data().Schema, "Text"));
+        var shapeError = Assert.Throws<ArgumentOutOfRangeException>(() => SchemaErrors.FindClassifierLabel(SchemaShapes.Of(Data().Schema), "Text"));
+        var schemaError = Assert.Throws<ArgumentOutOfRangeException>(() => SchemaErrors.FindClassifierLabel(Data().Schema, "Text"));
 
         foreach (var error in new[] { shapeError, schemaError })
         {
-            Assert.Contains("Schema mismatch for label column 'Text': expected Key, got String.", error.Message);
+            Assert.Contains("Schema mismatch for label column 'Text': expected Key (MapValueToKey) for multiclass or Boolean for binary, got String.", error.Message);
             Assert.Contains("MapValueToKey(\"Text\")", error.Message);
         }
     }

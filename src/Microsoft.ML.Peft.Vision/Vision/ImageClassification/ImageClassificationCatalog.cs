@@ -10,7 +10,7 @@ public static class ImageClassificationCatalog
     /// <summary>Creates an <see cref="ImageClassificationEstimator"/> that trains a LoRA adapter and a new head on <paramref name="backbone"/>.</summary>
     /// <param name="catalog">The catalog, from <c>mlContext.Peft()</c>.</param>
     /// <param name="backbone">The pretrained vision backbone (a ViT or CLIP folder, or ResNet-18).</param>
-    /// <param name="labelColumnName">The key label column.</param>
+    /// <param name="labelColumnName">The label column: a key for a multiclass classifier, a Boolean for a binary one.</param>
     /// <param name="imageColumnName">The image column: an Image (<c>LoadImages</c>), encoded image bytes, or an image file path.</param>
     /// <param name="rank">LoRA rank.</param>
     /// <param name="alpha">LoRA alpha (the update is scaled by alpha / rank).</param>

@@ -11,9 +11,10 @@ namespace Microsoft.ML.Peft;
 /// adapter (LoRA by default) and a new linear head. Created by <c>mlContext.Peft().ImageClassifier(...)</c>.
 /// </summary>
 /// <remarks>
-/// Input: an image column (see <see cref="ImageClassifierOptions.ImageColumnName"/>) and a key label column. Output:
-/// <c>Score</c> (vector of float, one probability per class) and <c>PredictedLabel</c> (key), which ML.NET's
-/// <c>MulticlassClassification.Evaluate</c> reads.
+/// Input: an image column (see <see cref="ImageClassifierOptions.ImageColumnName"/>) and a label column whose type chooses the
+/// output. A key label: <c>Score</c> (vector of float, one probability per class) and <c>PredictedLabel</c> (key), which ML.NET's
+/// <c>MulticlassClassification.Evaluate</c> reads. A Boolean label: <c>Score</c> (the margin logit(true) − logit(false)),
+/// <c>Probability</c> (P(true)) and <c>PredictedLabel</c> (Boolean), which <c>BinaryClassification.Evaluate</c> reads.
 /// </remarks>
 public sealed class ImageClassificationEstimator : IEstimator<ImageClassificationTransformer>
 {
@@ -26,7 +27,7 @@ public sealed class ImageClassificationEstimator : IEstimator<ImageClassificatio
         _context = context;
         _options = options;
         ImageClassifierOptionsValidator.Validate(options);
-        _columns = new ImageClassifierColumns(options.ImageColumnName, options.ScoreColumnName, options.PredictedLabelColumnName);
+        _columns = new ImageClassifierColumns(options.ImageColumnName, new ClassifierOutputColumns(options.ScoreColumnName, options.ProbabilityColumnName, options.PredictedLabelColumnName));
     }
 
     /// <inheritdoc/>
@@ -34,8 +35,8 @@ public sealed class ImageClassificationEstimator : IEstimator<ImageClassificatio
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         ImageColumn.Find(inputSchema, _columns.Image);
-        var label = SchemaErrors.FindLabelKey(inputSchema, _options.LabelColumnName);
-        return ScoreColumnsShape.Create(_context, inputSchema, _columns.Score, _columns.PredictedLabel, SchemaErrors.HasKeyValues(label));
+        var label = SchemaErrors.FindClassifierLabel(inputSchema, _options.LabelColumnName);
+        return ScoreColumnsShape.Create(_context, inputSchema, _columns.Outputs, label);
     }
 
     /// <summary>Trains the adapter and head on <paramref name="input"/>.</summary>

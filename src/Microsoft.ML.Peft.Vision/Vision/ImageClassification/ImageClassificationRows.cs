@@ -1,6 +1,7 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
 using Microsoft.ML.Data;
+using Microsoft.ML.Peft.Tasks;
 using Microsoft.ML.Peft.Vision.Backbones.Image;
 
 namespace Microsoft.ML.Peft.Vision.ImageClassification;
@@ -24,7 +25,7 @@ internal sealed class ImageClassificationRows
     internal int Count => Images.Length;
 
     /// <summary>Reads <paramref name="data"/>; <paramref name="role"/> ("training", "validation") names it in errors.</summary>
-    /// <exception cref="InvalidOperationException">The data has no rows, or a row's label is missing.</exception>
+    /// <exception cref="InvalidOperationException">The data has no rows, or a row's key label is missing (a Boolean label reads as class 0 or 1).</exception>
     /// <exception cref="InvalidDataException">A row's image is missing or cannot be decoded; the row is named.</exception>
     internal static ImageClassificationRows Read(IDataView data, string imageColumn, string labelColumn, string role)
     {
@@ -35,20 +36,13 @@ internal sealed class ImageClassificationRows
         using (var cursor = data.GetRowCursor(new[] { image, label }))
         {
             var read = ImageColumn.CreateReader(cursor, image, role);
-            var getLabel = cursor.GetGetter<uint>(label);
-            uint key = 0;
+            var readLabel = ClassifierLabel.CreateReader(cursor, label, role);
             while (cursor.MoveNext())
             {
-                getLabel(ref key);
-                if (key == 0)
-                {
-                    throw new InvalidOperationException(
-                        $"Row {cursor.Position} of the {role} data has a missing value in label column '{labelColumn}' (key 0): its label was not in the key dictionary or was empty. "
-                        + "Remove such rows (e.g. mlContext.Data.FilterRowsByMissingValues) or build the key dictionary from data that contains every label.");
-                }
-
+                // The label first, so a missing key is reported before the image is decoded.
+                int index = readLabel();
                 images.Add(read());
-                labels.Add((int)key - 1);
+                labels.Add(index);
             }
         }
 

@@ -11,8 +11,9 @@ namespace Microsoft.ML.Peft;
 
 /// <summary>
 /// A fitted image classifier: a pretrained vision backbone with a trained PEFT adapter and head. <see cref="PeftTaskTransformer.Transform"/>
-/// adds <c>Score</c> (class probabilities) and <c>PredictedLabel</c> (a key with the label column's values), computed lazily in
-/// batches as a cursor moves.
+/// adds <c>Score</c> (class probabilities) and <c>PredictedLabel</c> (a key with the label column's values), or after a Boolean
+/// label (<see cref="IsBinary"/>) a binary trainer's <c>Score</c> (margin), <c>Probability</c> and Boolean <c>PredictedLabel</c>,
+/// computed lazily in batches as a cursor moves.
 /// </summary>
 /// <remarks>
 /// <c>LoadImages</c> stages before it are saved by ML.NET itself inside <c>mlContext.Peft().Model.Save</c>'s archive.
@@ -23,24 +24,30 @@ public sealed class ImageClassificationTransformer : PeftTaskTransformer
 {
     internal const string Kind = "image-classifier";
 
-    internal ImageClassificationTransformer(ImageClassifierNetwork network, ImageClassifierColumns columns, LabelKeyValues? keyValues, BackboneReference backbone, int predictionBatchSize, ImageClassifierTrainingInfo? trainingInfo)
+    internal ImageClassificationTransformer(ImageClassifierNetwork network, ImageClassifierColumns columns, ClassifierLabel label, BackboneReference backbone, int predictionBatchSize, ImageClassifierTrainingInfo? trainingInfo)
         : base(backbone, predictionBatchSize)
     {
         Network = network;
         Columns = columns;
-        KeyValues = keyValues;
+        Label = label;
         TrainingInfo = trainingInfo;
     }
 
     /// <summary>The number of classes.</summary>
     public int ClassCount => Network.ClassCount;
 
+    /// <summary>
+    /// Whether the classifier was trained on a Boolean label and adds the binary columns (<c>Score</c>, <c>Probability</c>,
+    /// <c>PredictedLabel</c> of type Boolean) rather than the multiclass ones; kept when the model is saved and loaded.
+    /// </summary>
+    public bool IsBinary => Label.IsBinary;
+
     /// <summary>What training did; null for a transformer loaded from a file.</summary>
     public ImageClassifierTrainingInfo? TrainingInfo { get; }
 
     internal ImageClassifierColumns Columns { get; }
 
-    internal LabelKeyValues? KeyValues { get; }
+    internal ClassifierLabel Label { get; }
 
     internal ImageClassifierNetwork Network { get; }
 
@@ -48,19 +55,19 @@ public sealed class ImageClassificationTransformer : PeftTaskTransformer
 
     internal override PeftModel AdapterModel => Network.Peft;
 
-    internal override DataViewSchema OutputSchema(DataViewSchema inputSchema) => Columns.OutputSchema(inputSchema, ClassCount, KeyValues);
+    internal override DataViewSchema OutputSchema(DataViewSchema inputSchema) => Columns.OutputSchema(inputSchema, Label);
 
     internal override IRowToRowMapper CreateRowMapper(DataViewSchema inputSchema) =>
-        new BatchPredictorRowMapper<RgbImage, float[]>(inputSchema, new ImageClassifierPredictor(this));
+        new BatchPredictorRowMapper<RgbImage, ClassScores>(inputSchema, new ImageClassifierPredictor(this));
 
     internal override IDataView CreateScoringView(IDataView input) =>
-        new BatchScoringDataView<RgbImage, float[]>(input, new ImageClassifierPredictor(this));
+        new BatchScoringDataView<RgbImage, ClassScores>(input, new ImageClassifierPredictor(this));
 
     internal override void SaveStage(ZipArchive archive, string prefix) => ImageClassifierArchive.Save(this, archive, prefix);
 
     internal override void DisposeNetwork() => Network.Dispose();
 
-    internal float[][] Score(IReadOnlyList<RgbImage> images)
+    internal ClassScores[] Score(IReadOnlyList<RgbImage> images)
     {
         ThrowIfDisposed();
         return Network.Score(images, PredictionBatchSize);

@@ -8,8 +8,8 @@ namespace Microsoft.ML.Peft.Vision.ImageClassification;
 
 /// <summary>
 /// An image classifier as a stage folder (<see cref="StageArchive"/>): its fields of <c>stage.json</c> are the columns
-/// (<c>image_column</c>, <c>score_column</c>, <c>predicted_label_column</c>) and the classes (<c>label_count</c>,
-/// <c>label_key_values</c>); the image processor's files go to <c>image_processor/</c>.
+/// (<c>image_column</c>, <c>score_column</c>, <c>probability_column</c>, <c>predicted_label_column</c>) and the label
+/// (<c>label_type</c>, <c>label_count</c>, <c>label_key_values</c>); the image processor's files go to <c>image_processor/</c>.
 /// </summary>
 internal static class ImageClassifierArchive
 {
@@ -20,7 +20,7 @@ internal static class ImageClassifierArchive
     {
         var network = transformer.Network;
         var fields = transformer.Columns.ToJson();
-        LabelKeyValues.WriteClasses(fields, "label", network.ClassCount, transformer.KeyValues);
+        transformer.Label.WriteTo(fields);
         StageArchive.Save(archive, prefix, new StageRecord(ImageClassificationTransformer.Kind, transformer.Backbone, network.Peft, transformer.PredictionBatchSize, network.Processor.Files, fields)
         {
             PreprocessorFolder = ProcessorFolder,
@@ -30,13 +30,13 @@ internal static class ImageClassifierArchive
     internal static ITransformer Load(StageLoadContext context)
     {
         var stage = StageArchive.Load(context, "image classifier");
-        var (classCount, keyValues) = stage.Classes("label");
+        var label = ClassifierLabel.ReadFrom(stage);
         var backbone = stage.Backbone.AsVision(ImageClassifierTrainer.LogName);
 
         // The processor is rebuilt from the files saved with the stage, so a loaded model prepares images as the trained one did.
         var processor = ImageProcessor.FromFiles(stage.PreprocessorFiles, backbone.Architecture.DefaultProcessorConfig, stage.Source);
-        var network = backbone.Architecture.CreateImageClassifier(backbone.CreateEncoder(), classCount);
+        var network = backbone.Architecture.CreateImageClassifier(backbone.CreateEncoder(), label.ClassCount);
         return stage.Build(network, (peft, device) =>
-            new ImageClassificationTransformer(new ImageClassifierNetwork(peft, network, processor, device), ImageClassifierColumns.FromJson(stage), keyValues, stage.Reference, stage.PredictionBatchSize(DefaultPredictionBatchSize), trainingInfo: null));
+            new ImageClassificationTransformer(new ImageClassifierNetwork(peft, network, processor, device), ImageClassifierColumns.FromJson(stage), label, stage.Reference, stage.PredictionBatchSize(DefaultPredictionBatchSize), trainingInfo: null));
     }
 }

@@ -6,31 +6,30 @@ using Microsoft.ML.Peft.Tasks;
 
 namespace Microsoft.ML.Peft.Vision.ImageClassification;
 
-/// <summary>The names of the columns an image classifier reads (<see cref="Image"/>) and adds, shared by its estimator, transformer, predictor and saved stage.</summary>
-internal sealed record ImageClassifierColumns(string Image, string Score, string PredictedLabel)
+/// <summary>The names of the columns an image classifier reads (<see cref="Image"/>) and adds (<see cref="Outputs"/>), shared by its estimator, transformer, predictor and saved stage.</summary>
+internal sealed record ImageClassifierColumns(string Image, ClassifierOutputColumns Outputs)
 {
     /// <summary>The columns as fields of <c>stage.json</c>.</summary>
-    internal JsonObject ToJson() => new()
+    internal JsonObject ToJson()
     {
-        ["image_column"] = Image,
-        ["score_column"] = Score,
-        ["predicted_label_column"] = PredictedLabel,
-    };
+        var fields = new JsonObject { ["image_column"] = Image };
+        Outputs.WriteTo(fields);
+        return fields;
+    }
 
     /// <summary>The columns of a saved stage.</summary>
     internal static ImageClassifierColumns FromJson(LoadedStage stage) => new(
         stage.RequiredString("image_column"),
-        stage.RequiredString("score_column"),
-        stage.RequiredString("predicted_label_column"));
+        ClassifierOutputColumns.ReadFrom(stage));
 
-    /// <summary>The input schema followed by the score and predicted-label columns.</summary>
+    /// <summary>The input schema followed by the classifier's columns for <paramref name="label"/> (<see cref="ScoreColumns"/>).</summary>
     /// <exception cref="ArgumentOutOfRangeException">The image column is missing or of another type.</exception>
-    internal DataViewSchema OutputSchema(DataViewSchema inputSchema, int classCount, LabelKeyValues? keyValues)
+    internal DataViewSchema OutputSchema(DataViewSchema inputSchema, ClassifierLabel label)
     {
         ImageColumn.Find(inputSchema, Image);
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(inputSchema);
-        ScoreColumns.Add(builder, Score, PredictedLabel, classCount, keyValues);
+        ScoreColumns.Add(builder, Outputs, label);
         return builder.ToSchema();
     }
 }

@@ -60,10 +60,10 @@ internal sealed class ImageClassifierNetwork : IDisposable
         }
     }
 
-    /// <summary>Class probabilities of each image, in input order, scored in batches of <paramref name="batchSize"/>.</summary>
-    internal float[][] Score(IReadOnlyList<RgbImage> images, int batchSize)
+    /// <summary>The logits and class probabilities of each image, in input order, scored in batches of <paramref name="batchSize"/>.</summary>
+    internal ClassScores[] Score(IReadOnlyList<RgbImage> images, int batchSize)
     {
-        var result = new float[images.Count][];
+        var result = new ClassScores[images.Count];
         lock (_gate)
         {
             Network.eval();
@@ -73,10 +73,12 @@ internal sealed class ImageClassifierNetwork : IDisposable
             {
                 using var scope = NewDisposeScope();
                 var pixels = Prepare(batch.Select(i => images[i]).ToList());
-                var probabilities = nn.functional.softmax(Network.call(pixels), 1).to(ScalarType.Float32).cpu().data<float>().ToArray();
+                var output = Network.call(pixels);
+                var logits = output.to(ScalarType.Float32).cpu().data<float>().ToArray();
+                var probabilities = nn.functional.softmax(output, 1).to(ScalarType.Float32).cpu().data<float>().ToArray();
                 for (int b = 0; b < batch.Length; b++)
                 {
-                    result[batch[b]] = probabilities.AsSpan(b * ClassCount, ClassCount).ToArray();
+                    result[batch[b]] = ClassScores.Row(logits, probabilities, b, ClassCount);
                 }
             });
         }

@@ -39,7 +39,10 @@ public sealed class ImageClassifierOptions : PeftTrainerOptions
     {
     }
 
-    /// <summary>The label column: a key (<c>MapValueToKey</c>) with at least two values.</summary>
+    /// <summary>
+    /// The label column, whose type chooses the output: a key (<c>MapValueToKey</c>) with at least two values for a multiclass
+    /// classifier, a Boolean for a binary one with ML.NET's binary-classifier columns.
+    /// </summary>
     public string LabelColumnName { get; set; } = "Label";
 
     /// <summary>
@@ -48,10 +51,19 @@ public sealed class ImageClassifierOptions : PeftTrainerOptions
     /// </summary>
     public string ImageColumnName { get; set; } = "Image";
 
-    /// <summary>The output column of class probabilities (vector of float, one per class).</summary>
+    /// <summary>
+    /// The output column of class probabilities (vector of float, one per class), or for a Boolean label the margin
+    /// logit(true) − logit(false) (Single), as ML.NET's binary trainers put in <c>Score</c>.
+    /// </summary>
     public string ScoreColumnName { get; set; } = "Score";
 
-    /// <summary>The output column of the most probable class (a key with the label column's key values).</summary>
+    /// <summary>The output column of P(true) (Single), added only for a Boolean label, as ML.NET's binary trainers add it.</summary>
+    public string ProbabilityColumnName { get; set; } = "Probability";
+
+    /// <summary>
+    /// The output column of the most probable class: a key with the label column's key values, or for a Boolean label a
+    /// Boolean (P(true) &gt; 0.5).
+    /// </summary>
     public string PredictedLabelColumnName { get; set; } = "PredictedLabel";
 
     /// <summary>

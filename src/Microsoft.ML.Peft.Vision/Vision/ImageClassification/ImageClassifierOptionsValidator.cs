@@ -18,13 +18,8 @@ internal static class ImageClassifierOptionsValidator
 
         TrainerOptionsValidator.RequireColumnNames(
             (nameof(options.LabelColumnName), options.LabelColumnName),
-            (nameof(options.ImageColumnName), options.ImageColumnName),
-            (nameof(options.ScoreColumnName), options.ScoreColumnName),
-            (nameof(options.PredictedLabelColumnName), options.PredictedLabelColumnName));
-        if (options.ScoreColumnName == options.PredictedLabelColumnName)
-        {
-            throw new ArgumentException($"`{nameof(options.ScoreColumnName)}` and `{nameof(options.PredictedLabelColumnName)}` must differ, both are \"{options.ScoreColumnName}\".", nameof(options));
-        }
+            (nameof(options.ImageColumnName), options.ImageColumnName));
+        ClassifierOutputColumns.Validate(options.ScoreColumnName, options.ProbabilityColumnName, options.PredictedLabelColumnName);
 
         if (options.MaxSequenceLength is not null)
         {

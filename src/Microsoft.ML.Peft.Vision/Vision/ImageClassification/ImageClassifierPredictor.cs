@@ -6,8 +6,8 @@ using Microsoft.ML.Peft.Vision.Backbones.Image;
 
 namespace Microsoft.ML.Peft.Vision.ImageClassification;
 
-/// <summary>The image classifier as the shared batch-scoring data view and row mapper see it: one image in, class probabilities out.</summary>
-internal sealed class ImageClassifierPredictor : IBatchPredictor<RgbImage, float[]>
+/// <summary>The image classifier as the shared batch-scoring data view and row mapper see it: one image in, class scores out.</summary>
+internal sealed class ImageClassifierPredictor : IBatchPredictor<RgbImage, ClassScores>
 {
     private readonly ImageClassificationTransformer _transformer;
 
@@ -25,8 +25,8 @@ internal sealed class ImageClassifierPredictor : IBatchPredictor<RgbImage, float
     public Func<RgbImage> CreateInputReader(DataViewRow row) =>
         ImageColumn.CreateReader(row, ImageColumn.Find(row.Schema, _transformer.Columns.Image), "input");
 
-    public IReadOnlyList<float[]> Predict(IReadOnlyList<RgbImage> inputs) => _transformer.Score(inputs);
+    public IReadOnlyList<ClassScores> Predict(IReadOnlyList<RgbImage> inputs) => _transformer.Score(inputs);
 
-    public ValueGetter<TValue> CreateOutputGetter<TValue>(DataViewSchema.Column column, int outputIndex, Func<float[]> current) =>
-        outputIndex == 0 ? ScoreGetters.Score<TValue>(column, current) : ScoreGetters.PredictedLabel<TValue>(column, current);
+    public ValueGetter<TValue> CreateOutputGetter<TValue>(DataViewSchema.Column column, int outputIndex, Func<ClassScores> current) =>
+        ScoreGetters.Create<TValue>(column, outputIndex, _transformer.IsBinary, current);
 }

@@ -23,9 +23,9 @@ internal static class ImageClassifierTrainer
         var backbone = options.Backbone!.AsVision(LogName);
         TrainingDataErrors.RequireRows(input, "training data");
         ImageColumn.Find(input.Schema, columns.Image);
-        var (_, classCount, keyValues) = ClassColumn.Of(SchemaErrors.FindLabelKey(input.Schema, options.LabelColumnName));
+        var label = ClassifierLabel.Of(input.Schema, options.LabelColumnName);
         var training = ImageClassificationRows.Read(input, columns.Image, options.LabelColumnName, "training");
-        var validation = options.ValidationSet is { } validationSet ? TrainingDataErrors.InValidationSet(() => ReadValidation(validationSet, columns, options.LabelColumnName, classCount)) : null;
+        var validation = options.ValidationSet is { } validationSet ? TrainingDataErrors.InValidationSet(() => ReadValidation(validationSet, columns, options.LabelColumnName, label)) : null;
 
         using var run = TaskTrainingRun.Start(context, LogName);
         var device = run.Device;
@@ -33,7 +33,7 @@ internal static class ImageClassifierTrainer
         var augmentation = options.Augment ? new ImageAugmentation(processor.OutputHeight, processor.OutputWidth) : null;
 
         run.DrawSeed();
-        var network = backbone.Architecture.CreateImageClassifier(backbone.CreateEncoder(), classCount);
+        var network = backbone.Architecture.CreateImageClassifier(backbone.CreateEncoder(), label.ClassCount);
         PeftModel? peft = null;
         try
         {
@@ -74,9 +74,8 @@ internal static class ImageClassifierTrainer
             var (checkedImages, checkedLabels, checkedSet) = validation is null
                 ? (training.Images.Take(PredictionCollapse.MaxTrainingRows).ToArray(), training.Labels, "training data")
                 : (validation.Images, validation.Labels, "validation set");
-            var predicted = scorer.Score(checkedImages, options.PredictionBatchSize).Select(p => Array.IndexOf(p, p.Max())).ToArray();
-            string[]? classNames = keyValues?.Names();
-            var warnings = run.WarnIfCollapsed(predicted, checkedLabels.Take(predicted.Length).ToArray(), checkedSet, c => classNames?[c] ?? $"class {c + 1}", options, TaskTrainingRun.LearningRate(options, peft.GetConfig(peft.ActiveAdapter)));
+            var predicted = scorer.Score(checkedImages, options.PredictionBatchSize).Select(p => p.Predicted).ToArray();
+            var warnings = run.WarnIfCollapsed(predicted, checkedLabels.Take(predicted.Length).ToArray(), checkedSet, label.ClassName, options, TaskTrainingRun.LearningRate(options, peft.GetConfig(peft.ActiveAdapter)));
             var info = new ImageClassifierTrainingInfo(adapted.Report, result)
             {
                 Warnings = warnings,
@@ -84,7 +83,7 @@ internal static class ImageClassifierTrainer
                 BestEpoch = result.RestoredBestEpoch ? result.BestEpoch : null,
                 StoppedEarly = result.StoppedEarly,
             };
-            return new ImageClassificationTransformer(scorer, columns, keyValues, BackboneReference.Of(backbone.Model), options.PredictionBatchSize, info);
+            return new ImageClassificationTransformer(scorer, columns, label, BackboneReference.Of(backbone.Model), options.PredictionBatchSize, info);
         }
         catch
         {
@@ -104,27 +103,20 @@ internal static class ImageClassifierTrainer
 
     private static PeftConfig DefaultMethod() => new LoraConfig { Rank = ImageClassifierOptions.Defaults.Rank, Alpha = ImageClassifierOptions.Defaults.Alpha, Dropout = 0.1 };
 
-    private static ImageClassificationRows ReadValidation(IDataView data, ImageClassifierColumns columns, string labelColumnName, int classCount)
+    private static ImageClassificationRows ReadValidation(IDataView data, ImageClassifierColumns columns, string labelColumnName, ClassifierLabel label)
     {
         ImageColumn.Find(data.Schema, columns.Image);
-        var label = SchemaErrors.FindLabelKey(data.Schema, labelColumnName);
-        if (((KeyDataViewType)label.Type).Count != (ulong)classCount)
-        {
-            throw new ArgumentOutOfRangeException(
-                nameof(data),
-                $"The validation set's label column '{labelColumnName}' has {((KeyDataViewType)label.Type).Count} key values but the training data's has {classCount}. "
-                + "Map both with the same fitted MapValueToKey transformer (pass the validation set through the fitted upstream transforms).");
-        }
+        label.RequireSameIn(data.Schema, labelColumnName);
 
         return ImageClassificationRows.Read(data, columns.Image, labelColumnName, "validation");
     }
 
-    private static double Accuracy(float[][] probabilities, int[] labels)
+    private static double Accuracy(ClassScores[] scores, int[] labels)
     {
         int correct = 0;
         for (int i = 0; i < labels.Length; i++)
         {
-            correct += Array.IndexOf(probabilities[i], probabilities[i].Max()) == labels[i] ? 1 : 0;
+            correct += scores[i].Predicted == labels[i] ? 1 : 0;
         }
 
         return (double)correct / labels.Length;

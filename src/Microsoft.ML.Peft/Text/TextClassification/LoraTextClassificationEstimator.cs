@@ -11,8 +11,12 @@ namespace Microsoft.ML.Peft;
 /// <c>mlContext.Peft().LoraTextClassifier(...)</c>.
 /// </summary>
 /// <remarks>
-/// <para>Input: a text column (and optionally a second text column for sentence pairs) and a key-typed label column.</para>
-/// <para>Output: <c>Score</c>, a vector of class probabilities, and <c>PredictedLabel</c>, a key with the label's key values.</para>
+/// <para>Input: a text column (and optionally a second text column for sentence pairs) and a label column whose type chooses
+/// the output: a key (<c>MapValueToKey</c>) for a multiclass classifier, a Boolean for a binary one.</para>
+/// <para>Output for a key label: <c>Score</c>, a vector of class probabilities, and <c>PredictedLabel</c>, a key with the label's
+/// key values (<c>MulticlassClassification.Evaluate</c>). For a Boolean label, the columns of ML.NET's binary trainers:
+/// <c>Score</c> (the margin logit(true) − logit(false)), <c>Probability</c> (P(true)) and <c>PredictedLabel</c> (Boolean,
+/// P(true) &gt; 0.5), which <c>BinaryClassification.Evaluate</c> reads.</para>
 /// <para>Training runs on the CPU, or on CUDA when <c>MLContext.GpuDeviceId</c> is set and the application references a TorchSharp
 /// CUDA runtime package. It is reproducible for a given <c>MLContext</c> seed on the CPU.</para>
 /// </remarks>
@@ -27,10 +31,13 @@ public sealed class LoraTextClassificationEstimator : IEstimator<LoraTextClassif
         _context = context;
         _options = options;
         TextClassifierOptionsValidator.Validate(options);
-        _columns = new TextClassifierColumns(options.TextColumnName, options.SecondTextColumnName, options.ScoreColumnName, options.PredictedLabelColumnName);
+        _columns = new TextClassifierColumns(options.TextColumnName, options.SecondTextColumnName, new ClassifierOutputColumns(options.ScoreColumnName, options.ProbabilityColumnName, options.PredictedLabelColumnName));
     }
 
-    /// <summary>The input shape plus <c>Score</c> and <c>PredictedLabel</c>.</summary>
+    /// <summary>
+    /// The input shape plus <c>Score</c> and <c>PredictedLabel</c> for a key label, or <c>Score</c>, <c>Probability</c> and
+    /// <c>PredictedLabel</c> (Boolean) for a Boolean label.
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A column is missing or has the wrong type; the message names it.</exception>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
@@ -41,8 +48,8 @@ public sealed class LoraTextClassificationEstimator : IEstimator<LoraTextClassif
             SchemaErrors.FindText(inputSchema, "Second text", second);
         }
 
-        var label = SchemaErrors.FindLabelKey(inputSchema, _options.LabelColumnName);
-        return ScoreColumnsShape.Create(_context, inputSchema, _columns.ScoreColumn, _columns.PredictedLabelColumn, SchemaErrors.HasKeyValues(label));
+        var label = SchemaErrors.FindClassifierLabel(inputSchema, _options.LabelColumnName);
+        return ScoreColumnsShape.Create(_context, inputSchema, _columns.Outputs, label);
     }
 
     /// <summary>Trains the adapter and head on <paramref name="input"/> and returns the trained classifier.</summary>

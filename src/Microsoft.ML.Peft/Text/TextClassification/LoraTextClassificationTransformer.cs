@@ -12,7 +12,8 @@ namespace Microsoft.ML.Peft;
 /// A text classifier trained by <see cref="LoraTextClassificationEstimator"/>: a pretrained encoder with a PEFT adapter and a
 /// classification head. <see cref="PeftTaskTransformer.Transform"/> adds <c>Score</c> (vector of class probabilities, slot names
 /// = the label's key values) and <c>PredictedLabel</c> (a key carrying the label's key values, so <c>MapKeyToValue</c> turns it
-/// back into text).
+/// back into text); trained on a Boolean label (<see cref="IsBinary"/>), it adds a binary trainer's <c>Score</c> (margin),
+/// <c>Probability</c> and Boolean <c>PredictedLabel</c> instead.
 /// </summary>
 /// <remarks>
 /// <see cref="PeftTaskTransformer.SaveAdapter"/> writes the key names of the architecture's <c>XxxForSequenceClassification</c>,
@@ -23,24 +24,30 @@ public sealed class LoraTextClassificationTransformer : PeftTaskTransformer
     /// <summary>The stage kind in a saved pipeline.</summary>
     internal const string Kind = "text-classifier";
 
-    internal LoraTextClassificationTransformer(TextClassifierNetwork network, TextClassifierColumns columns, LabelKeyValues? keyValues, BackboneReference backbone, int predictionBatchSize, TextClassifierTrainingInfo? trainingInfo)
+    internal LoraTextClassificationTransformer(TextClassifierNetwork network, TextClassifierColumns columns, ClassifierLabel label, BackboneReference backbone, int predictionBatchSize, TextClassifierTrainingInfo? trainingInfo)
         : base(backbone, predictionBatchSize)
     {
         Network = network;
         Columns = columns;
-        KeyValues = keyValues;
+        Label = label;
         TrainingInfo = trainingInfo;
     }
 
     /// <summary>Number of classes.</summary>
     public int LabelCount => Network.LabelCount;
 
+    /// <summary>
+    /// Whether the classifier was trained on a Boolean label and adds the binary columns (<c>Score</c>, <c>Probability</c>,
+    /// <c>PredictedLabel</c> of type Boolean) rather than the multiclass ones; kept when the model is saved and loaded.
+    /// </summary>
+    public bool IsBinary => Label.IsBinary;
+
     /// <summary>What happened during training (null for a loaded model).</summary>
     public TextClassifierTrainingInfo? TrainingInfo { get; }
 
     internal TextClassifierColumns Columns { get; }
 
-    internal LabelKeyValues? KeyValues { get; }
+    internal ClassifierLabel Label { get; }
 
     internal TextClassifierNetwork Network { get; }
 
@@ -48,20 +55,20 @@ public sealed class LoraTextClassificationTransformer : PeftTaskTransformer
 
     internal override PeftModel AdapterModel => Network.Peft;
 
-    internal override DataViewSchema OutputSchema(DataViewSchema inputSchema) => Columns.OutputSchema(inputSchema, LabelCount, KeyValues);
+    internal override DataViewSchema OutputSchema(DataViewSchema inputSchema) => Columns.OutputSchema(inputSchema, Label);
 
     internal override IRowToRowMapper CreateRowMapper(DataViewSchema inputSchema) =>
-        new BatchPredictorRowMapper<(string Text, string? Second), float[]>(inputSchema, new TextClassifierPredictor(this));
+        new BatchPredictorRowMapper<(string Text, string? Second), ClassScores>(inputSchema, new TextClassifierPredictor(this));
 
     internal override IDataView CreateScoringView(IDataView input) =>
-        new BatchScoringDataView<(string Text, string? Second), float[]>(input, new TextClassifierPredictor(this));
+        new BatchScoringDataView<(string Text, string? Second), ClassScores>(input, new TextClassifierPredictor(this));
 
     internal override void SaveStage(ZipArchive archive, string prefix) => TextClassifierArchive.Save(this, archive, prefix);
 
     internal override void DisposeNetwork() => Network.Dispose();
 
-    /// <summary>Tokenizes and scores rows (text, optional second text); returns probabilities per row, in order.</summary>
-    internal float[][] ScoreEncoded(IReadOnlyList<(string Text, string? Second)> rows)
+    /// <summary>Tokenizes and scores rows (text, optional second text); returns the scores of each row, in order.</summary>
+    internal ClassScores[] ScoreEncoded(IReadOnlyList<(string Text, string? Second)> rows)
     {
         ThrowIfDisposed();
         var encoded = rows.Select(r => Network.Tokenizer.Encode(r.Text, Columns.SecondTextColumn is null ? null : r.Second ?? string.Empty)).ToList();

@@ -39,7 +39,10 @@ public sealed class LoraTextClassifierOptions : PeftTrainerOptions
     {
     }
 
-    /// <summary>The key-typed label column (add <c>MapValueToKey</c> before the estimator). Default <c>Label</c>.</summary>
+    /// <summary>
+    /// The label column, whose type chooses the output: a key (add <c>MapValueToKey</c> before the estimator) for a multiclass
+    /// classifier, a Boolean for a binary one with ML.NET's binary-classifier columns. Default <c>Label</c>.
+    /// </summary>
     public string LabelColumnName { get; set; } = "Label";
 
     /// <summary>The text column. Default <c>Text</c>.</summary>
@@ -48,10 +51,21 @@ public sealed class LoraTextClassifierOptions : PeftTrainerOptions
     /// <summary>An optional second text column for sentence-pair tasks (entailment, paraphrase); encoded as the pair's second segment.</summary>
     public string? SecondTextColumnName { get; set; }
 
-    /// <summary>The output column of class probabilities. Default <c>Score</c>.</summary>
+    /// <summary>
+    /// The output column of class probabilities (vector), or for a Boolean label the margin logit(true) − logit(false) (Single),
+    /// as ML.NET's binary trainers put in <c>Score</c>. Default <c>Score</c>.
+    /// </summary>
     public string ScoreColumnName { get; set; } = "Score";
 
-    /// <summary>The output key column of the predicted class. Default <c>PredictedLabel</c>.</summary>
-    public string PredictedLabelColumnName { get; set; } = "PredictedLabel";
+    /// <summary>
+    /// The output column of P(true) (Single), added only for a Boolean label, as ML.NET's binary trainers add it. Default
+    /// <c>Probability</c>.
+    /// </summary>
+    public string ProbabilityColumnName { get; set; } = "Probability";
 
+    /// <summary>
+    /// The output column of the predicted class: a key for a key label, a Boolean (P(true) &gt; 0.5) for a Boolean label.
+    /// Default <c>PredictedLabel</c>.
+    /// </summary>
+    public string PredictedLabelColumnName { get; set; } = "PredictedLabel";
 }

@@ -12,7 +12,7 @@ public static class TextClassificationCatalog
     /// </summary>
     /// <param name="catalog">The catalog, from <c>mlContext.Peft()</c>.</param>
     /// <param name="backbone">The pretrained encoder, e.g. <see cref="PretrainedModel.FromDirectory"/>.</param>
-    /// <param name="labelColumnName">The key-typed label column.</param>
+    /// <param name="labelColumnName">The label column: a key for a multiclass classifier, a Boolean for a binary one.</param>
     /// <param name="textColumnName">The text column.</param>
     /// <param name="secondTextColumnName">An optional second text column for sentence pairs.</param>
     /// <param name="rank">LoRA rank.</param>

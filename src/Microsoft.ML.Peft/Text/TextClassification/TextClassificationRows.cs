@@ -1,6 +1,7 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
 using Microsoft.ML.Data;
+using Microsoft.ML.Peft.Tasks;
 
 namespace Microsoft.ML.Peft.Text.TextClassification;
 
@@ -23,13 +24,14 @@ internal sealed class TextClassificationRows
     internal int Count => Texts.Length;
 
     /// <summary>
-    /// Reads every row. Empty texts and missing labels (key 0: a value that was not in the key dictionary) are refused with
-    /// the row number, because training on them would silently teach the model nothing or the wrong class.
+    /// Reads every row. Empty texts and missing key labels (key 0: a value that was not in the key dictionary) are refused with
+    /// the row number, because training on them would silently teach the model nothing or the wrong class. A Boolean label
+    /// reads as class 0 (false) or 1 (true).
     /// </summary>
     /// <param name="data">The data view; its schema was checked already.</param>
     /// <param name="textColumn">The text column.</param>
     /// <param name="secondTextColumn">The second text column, or null.</param>
-    /// <param name="labelColumn">The key-typed label column.</param>
+    /// <param name="labelColumn">The label column, a key or a Boolean (<see cref="ClassifierLabel"/>).</param>
     /// <param name="role">"training" or "validation", for messages.</param>
     internal static TextClassificationRows Read(IDataView data, string textColumn, string? secondTextColumn, string labelColumn, string role)
     {
@@ -44,9 +46,8 @@ internal sealed class TextClassificationRows
         {
             var getText = cursor.GetGetter<ReadOnlyMemory<char>>(text);
             var getSecond = second is { } c ? cursor.GetGetter<ReadOnlyMemory<char>>(c) : null;
-            var getLabel = cursor.GetGetter<uint>(label);
+            var readLabel = ClassifierLabel.CreateReader(cursor, label, role);
             ReadOnlyMemory<char> value = default;
-            uint key = 0;
             while (cursor.MoveNext())
             {
                 long row = cursor.Position;
@@ -58,15 +59,7 @@ internal sealed class TextClassificationRows
                     seconds!.Add(RequireText(value, secondTextColumn!, row, role));
                 }
 
-                getLabel(ref key);
-                if (key == 0)
-                {
-                    throw new InvalidOperationException(
-                        $"Row {row} of the {role} data has a missing value in label column '{labelColumn}' (key 0): its label was not in the key dictionary or was empty. "
-                        + "Remove such rows (e.g. mlContext.Data.FilterRowsByMissingValues) or build the key dictionary from data that contains every label.");
-                }
-
-                labels.Add((int)key - 1);
+                labels.Add(readLabel());
             }
         }
 

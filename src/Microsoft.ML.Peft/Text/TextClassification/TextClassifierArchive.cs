@@ -7,8 +7,8 @@ using Microsoft.ML.Peft.Tasks;
 namespace Microsoft.ML.Peft.Text.TextClassification;
 
 /// <summary>
-/// The text classifier's fields of a <see cref="StageArchive"/> folder: its columns, the number of classes and their key
-/// values, and the tokenizer's length; the tokenizer's files are the stage's preprocessor files.
+/// The text classifier's fields of a <see cref="StageArchive"/> folder: its columns, the label's type (key or Boolean), the
+/// number of classes and their key values, and the tokenizer's length; the tokenizer's files are the stage's preprocessor files.
 /// </summary>
 internal static class TextClassifierArchive
 {
@@ -18,7 +18,7 @@ internal static class TextClassifierArchive
     {
         var network = transformer.Network;
         var fields = transformer.Columns.ToJson();
-        LabelKeyValues.WriteClasses(fields, "label", network.LabelCount, transformer.KeyValues);
+        transformer.Label.WriteTo(fields);
         TextStageTokenizer.Write(fields, network.Tokenizer);
         StageArchive.Save(archive, prefix, new StageRecord(LoraTextClassificationTransformer.Kind, transformer.Backbone, network.Peft, transformer.PredictionBatchSize, network.Tokenizer.Files, fields));
     }
@@ -26,11 +26,11 @@ internal static class TextClassifierArchive
     internal static ITransformer Load(StageLoadContext context)
     {
         var stage = StageArchive.Load(context, "text classifier");
-        var (labelCount, keyValues) = stage.Classes("label");
+        var label = ClassifierLabel.ReadFrom(stage);
         var backbone = stage.Backbone.AsText("LoraTextClassifier");
         var tokenizer = TextStageTokenizer.Read(stage, backbone);
-        var network = backbone.Architecture.CreateSequenceClassifier(backbone.CreateEncoder(), labelCount);
+        var network = backbone.Architecture.CreateSequenceClassifier(backbone.CreateEncoder(), label.ClassCount);
         return stage.Build(network, (peft, device) =>
-            new LoraTextClassificationTransformer(new TextClassifierNetwork(peft, network, tokenizer, device), TextClassifierColumns.FromJson(stage), keyValues, stage.Reference, stage.PredictionBatchSize(DefaultPredictionBatchSize), trainingInfo: null));
+            new LoraTextClassificationTransformer(new TextClassifierNetwork(peft, network, tokenizer, device), TextClassifierColumns.FromJson(stage), label, stage.Reference, stage.PredictionBatchSize(DefaultPredictionBatchSize), trainingInfo: null));
     }
 }

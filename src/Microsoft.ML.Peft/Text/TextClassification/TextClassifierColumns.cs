@@ -10,24 +10,26 @@ namespace Microsoft.ML.Peft.Text.TextClassification;
 /// The columns a text classifier reads and adds, and the output schema built from them; shared by the estimator's
 /// <c>GetOutputSchema</c>, the transformer and its data view so all three agree.
 /// </summary>
-internal sealed record TextClassifierColumns(string TextColumn, string? SecondTextColumn, string ScoreColumn, string PredictedLabelColumn)
+internal sealed record TextClassifierColumns(string TextColumn, string? SecondTextColumn, ClassifierOutputColumns Outputs)
 {
     /// <summary>The columns as fields of the stage's <c>stage.json</c>.</summary>
-    internal JsonObject ToJson() => new()
+    internal JsonObject ToJson()
     {
-        ["text_column"] = TextColumn,
-        ["second_text_column"] = SecondTextColumn,
-        ["score_column"] = ScoreColumn,
-        ["predicted_label_column"] = PredictedLabelColumn,
-    };
+        var fields = new JsonObject
+        {
+            ["text_column"] = TextColumn,
+            ["second_text_column"] = SecondTextColumn,
+        };
+        Outputs.WriteTo(fields);
+        return fields;
+    }
 
     /// <summary>The columns saved by <see cref="ToJson"/>.</summary>
     /// <exception cref="InvalidDataException">A required column name is missing.</exception>
     internal static TextClassifierColumns FromJson(LoadedStage stage) => new(
         stage.RequiredString("text_column"),
         stage.Fields["second_text_column"]?.GetValue<string>(),
-        stage.RequiredString("score_column"),
-        stage.RequiredString("predicted_label_column"));
+        ClassifierOutputColumns.ReadFrom(stage));
 
     /// <summary>Checks that the text columns exist and are text.</summary>
     internal void CheckInput(DataViewSchema inputSchema)
@@ -39,14 +41,14 @@ internal sealed record TextClassifierColumns(string TextColumn, string? SecondTe
         }
     }
 
-    /// <summary>The input columns followed by <c>Score</c> (vector of probabilities) and <c>PredictedLabel</c> (key).</summary>
-    internal DataViewSchema OutputSchema(DataViewSchema inputSchema, int labelCount, LabelKeyValues? keyValues)
+    /// <summary>The input columns followed by the classifier's columns for <paramref name="label"/> (<see cref="ScoreColumns"/>).</summary>
+    internal DataViewSchema OutputSchema(DataViewSchema inputSchema, ClassifierLabel label)
     {
         CheckInput(inputSchema);
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(inputSchema);
 
-        ScoreColumns.Add(builder, ScoreColumn, PredictedLabelColumn, labelCount, keyValues);
+        ScoreColumns.Add(builder, Outputs, label);
         return builder.ToSchema();
     }
 }

@@ -54,10 +54,10 @@ internal sealed class TextClassifierNetwork : IDisposable
         return (tensor(ids, shape).to(device), tensor(types, shape).to(device), tensor(mask, shape).to(device));
     }
 
-    /// <summary>Class probabilities of each encoded row, in the given order.</summary>
-    internal float[][] Score(IReadOnlyList<EncodedText> rows, int batchSize)
+    /// <summary>The logits and class probabilities of each encoded row, in the given order.</summary>
+    internal ClassScores[] Score(IReadOnlyList<EncodedText> rows, int batchSize)
     {
-        var result = new float[rows.Count][];
+        var result = new ClassScores[rows.Count];
         lock (_gate)
         {
             Network.eval();
@@ -66,10 +66,12 @@ internal sealed class TextClassifierNetwork : IDisposable
             {
                 using var scope = NewDisposeScope();
                 var (ids, types, mask) = Collate(batch.Select(i => rows[i]).ToList(), Tokenizer.Layout.PadId, Device);
-                var probabilities = nn.functional.softmax(Network.call(ids, types, mask), 1).to(ScalarType.Float32).cpu().data<float>().ToArray();
+                var output = Network.call(ids, types, mask);
+                var logits = output.to(ScalarType.Float32).cpu().data<float>().ToArray();
+                var probabilities = nn.functional.softmax(output, 1).to(ScalarType.Float32).cpu().data<float>().ToArray();
                 for (int b = 0; b < batch.Length; b++)
                 {
-                    result[batch[b]] = probabilities.AsSpan(b * LabelCount, LabelCount).ToArray();
+                    result[batch[b]] = ClassScores.Row(logits, probabilities, b, LabelCount);
                 }
             });
         }

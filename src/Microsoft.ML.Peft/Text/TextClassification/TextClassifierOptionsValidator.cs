@@ -17,17 +17,11 @@ internal static class TextClassifierOptionsValidator
 
         TrainerOptionsValidator.RequireColumnNames(
             (nameof(options.LabelColumnName), options.LabelColumnName),
-            (nameof(options.TextColumnName), options.TextColumnName),
-            (nameof(options.ScoreColumnName), options.ScoreColumnName),
-            (nameof(options.PredictedLabelColumnName), options.PredictedLabelColumnName));
+            (nameof(options.TextColumnName), options.TextColumnName));
+        ClassifierOutputColumns.Validate(options.ScoreColumnName, options.ProbabilityColumnName, options.PredictedLabelColumnName);
         if (options.SecondTextColumnName is { } second && (string.IsNullOrWhiteSpace(second) || second == options.TextColumnName))
         {
             throw new ArgumentException($"`{nameof(options.SecondTextColumnName)}` must be null or another column than `{nameof(options.TextColumnName)}`, got \"{second}\".", nameof(options));
-        }
-
-        if (options.ScoreColumnName == options.PredictedLabelColumnName)
-        {
-            throw new ArgumentException($"`{nameof(options.ScoreColumnName)}` and `{nameof(options.PredictedLabelColumnName)}` must differ, both are \"{options.ScoreColumnName}\".", nameof(options));
         }
 
         TrainerOptionsValidator.Validate(options);

@@ -7,9 +7,9 @@ namespace Microsoft.ML.Peft.Text.TextClassification;
 
 /// <summary>
 /// How the shared scoring view and row mapper use a text classifier: they read the text (and second text) of a row and get
-/// its class probabilities, served as <c>Score</c> and <c>PredictedLabel</c>.
+/// its class scores, served as the classifier's columns (<see cref="ScoreGetters"/>).
 /// </summary>
-internal sealed class TextClassifierPredictor : IBatchPredictor<(string Text, string? Second), float[]>
+internal sealed class TextClassifierPredictor : IBatchPredictor<(string Text, string? Second), ClassScores>
 {
     private readonly LoraTextClassificationTransformer _transformer;
 
@@ -49,8 +49,8 @@ internal sealed class TextClassifierPredictor : IBatchPredictor<(string Text, st
         };
     }
 
-    public IReadOnlyList<float[]> Predict(IReadOnlyList<(string Text, string? Second)> inputs) => _transformer.ScoreEncoded(inputs);
+    public IReadOnlyList<ClassScores> Predict(IReadOnlyList<(string Text, string? Second)> inputs) => _transformer.ScoreEncoded(inputs);
 
-    public ValueGetter<TValue> CreateOutputGetter<TValue>(DataViewSchema.Column column, int outputIndex, Func<float[]> current) =>
-        outputIndex == 0 ? ScoreGetters.Score<TValue>(column, current) : ScoreGetters.PredictedLabel<TValue>(column, current);
+    public ValueGetter<TValue> CreateOutputGetter<TValue>(DataViewSchema.Column column, int outputIndex, Func<ClassScores> current) =>
+        ScoreGetters.Create<TValue>(column, outputIndex, _transformer.IsBinary, current);
 }

@@ -23,9 +23,9 @@ internal static class TextClassifierTrainer
         var backbone = options.Backbone!.AsText(LogName);
         columns.CheckInput(input.Schema);
         TrainingDataErrors.RequireRows(input, "training data");
-        var (_, labelCount, keyValues) = ClassColumn.Of(SchemaErrors.FindLabelKey(input.Schema, options.LabelColumnName));
+        var label = ClassifierLabel.Of(input.Schema, options.LabelColumnName);
         var training = TextClassificationRows.Read(input, columns.TextColumn, columns.SecondTextColumn, options.LabelColumnName, "training");
-        var validation = options.ValidationSet is { } validationSet ? TrainingDataErrors.InValidationSet(() => ReadValidation(validationSet, columns, options.LabelColumnName, labelCount)) : null;
+        var validation = options.ValidationSet is { } validationSet ? TrainingDataErrors.InValidationSet(() => ReadValidation(validationSet, columns, options.LabelColumnName, label)) : null;
 
         using var run = TaskTrainingRun.Start(context, LogName);
         var device = run.Device;
@@ -40,7 +40,7 @@ internal static class TextClassifierTrainer
         var encodedValidation = validation is null ? null : Encode(validation, tokenizer);
 
         run.DrawSeed();
-        var network = backbone.Architecture.CreateSequenceClassifier(backbone.CreateEncoder(), labelCount);
+        var network = backbone.Architecture.CreateSequenceClassifier(backbone.CreateEncoder(), label.ClassCount);
         PeftModel? peft = null;
         try
         {
@@ -77,9 +77,8 @@ internal static class TextClassifierTrainer
             var (checkedRows, checkedLabels, checkedSet) = encodedValidation is null
                 ? (encoded.Take(PredictionCollapse.MaxTrainingRows).ToArray(), training.Labels, "training data")
                 : (encodedValidation, validation!.Labels, "validation set");
-            var predicted = scorer.Score(checkedRows, options.PredictionBatchSize).Select(p => Array.IndexOf(p, p.Max())).ToArray();
-            string[]? classNames = keyValues?.Names();
-            var warnings = run.WarnIfCollapsed(predicted, checkedLabels.Take(predicted.Length).ToArray(), checkedSet, c => classNames?[c] ?? $"class {c + 1}", options, TaskTrainingRun.LearningRate(options, peft.GetConfig(peft.ActiveAdapter)));
+            var predicted = scorer.Score(checkedRows, options.PredictionBatchSize).Select(p => p.Predicted).ToArray();
+            var warnings = run.WarnIfCollapsed(predicted, checkedLabels.Take(predicted.Length).ToArray(), checkedSet, label.ClassName, options, TaskTrainingRun.LearningRate(options, peft.GetConfig(peft.ActiveAdapter)));
             var info = new TextClassifierTrainingInfo(report, result)
             {
                 Warnings = warnings,
@@ -89,7 +88,7 @@ internal static class TextClassifierTrainer
                 StoppedEarly = result.StoppedEarly,
             };
             return new LoraTextClassificationTransformer(
-                scorer, columns, keyValues, BackboneReference.Of(backbone.Model), options.PredictionBatchSize, info);
+                scorer, columns, label, BackboneReference.Of(backbone.Model), options.PredictionBatchSize, info);
         }
         catch
         {
@@ -111,17 +110,10 @@ internal static class TextClassifierTrainer
     private static EncodedText[] Encode(TextClassificationRows rows, TextTokenizer tokenizer) =>
         Enumerable.Range(0, rows.Count).Select(i => tokenizer.Encode(rows.Texts[i], rows.SecondTexts?[i])).ToArray();
 
-    private static TextClassificationRows ReadValidation(IDataView data, TextClassifierColumns columns, string labelColumnName, int labelCount)
+    private static TextClassificationRows ReadValidation(IDataView data, TextClassifierColumns columns, string labelColumnName, ClassifierLabel label)
     {
         columns.CheckInput(data.Schema);
-        var label = SchemaErrors.FindLabelKey(data.Schema, labelColumnName);
-        if (((KeyDataViewType)label.Type).Count != (ulong)labelCount)
-        {
-            throw new ArgumentOutOfRangeException(
-                nameof(data),
-                $"The validation set's label column '{labelColumnName}' has {((KeyDataViewType)label.Type).Count} key values but the training data's has {labelCount}. "
-                + "Map both with the same fitted MapValueToKey transformer.");
-        }
+        label.RequireSameIn(data.Schema, labelColumnName);
 
         return TextClassificationRows.Read(data, columns.TextColumn, columns.SecondTextColumn, labelColumnName, "validation");
     }
@@ -130,12 +122,11 @@ internal static class TextClassifierTrainer
     {
         // A scorer over the live network (not disposed here: it owns nothing new).
         var scorer = new TextClassifierNetwork(peft, network, tokenizer, device);
-        var probabilities = scorer.Score(rows, batchSize);
+        var scores = scorer.Score(rows, batchSize);
         int correct = 0;
         for (int i = 0; i < rows.Length; i++)
         {
-            int best = Array.IndexOf(probabilities[i], probabilities[i].Max());
-            correct += best == labels[i] ? 1 : 0;
+            correct += scores[i].Predicted == labels[i] ? 1 : 0;
         }
 
         return (double)correct / rows.Length;
