@@ -219,7 +219,7 @@ internal static class EstimatorWorkout
         }
     }
 
-    // Predictions are compared property by property: float arrays within the tolerance, everything else exactly.
+    // Predictions are compared property by property: floats and float arrays within the tolerance, everything else exactly.
     private static void AssertSamePrediction<TPrediction>(TPrediction expected, TPrediction actual, float tolerance, string what)
     {
         foreach (var property in typeof(TPrediction).GetProperties(BindingFlags.Public | BindingFlags.Instance))
@@ -233,6 +233,10 @@ internal static class EstimatorWorkout
                 {
                     Assert.True(Math.Abs(xs[k] - ys[k]) <= tolerance, $"{what}: {property.Name}[{k}] is {ys[k]} instead of {xs[k]}");
                 }
+            }
+            else if (x is float xf && y is float yf)
+            {
+                Assert.True(Math.Abs(xf - yf) <= tolerance, $"{what}: {property.Name} is {yf} instead of {xf}");
             }
             else if (x is System.Collections.IEnumerable xe and not string && y is System.Collections.IEnumerable ye)
             {

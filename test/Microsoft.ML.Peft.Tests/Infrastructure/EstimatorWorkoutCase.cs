@@ -39,7 +39,7 @@ internal sealed class EstimatorWorkoutCase<TRow, TPrediction> : IEstimatorWorkou
     /// <summary>The column the estimator reads its input from (text or tokens).</summary>
     public required string InputColumn { get; init; }
 
-    /// <summary>The key-typed column the estimator learns from.</summary>
+    /// <summary>The column the estimator learns from (a key, or a Boolean for a binary classifier).</summary>
     public required string LabelColumn { get; init; }
 
     public void Run(PretrainedModel backbone, string directory) => EstimatorWorkout.Run(this, backbone, directory);

@@ -35,4 +35,8 @@ internal static class SentimentRows
 
         return rows;
     }
+
+    /// <summary>The rows of <see cref="Create"/> with a Boolean label: positive is true.</summary>
+    internal static List<BooleanSentimentRow> CreateBoolean(int count, int seed) =>
+        Create(count, seed).Select(r => new BooleanSentimentRow { Text = r.Text, Label = r.Label == "positive" }).ToList();
 }

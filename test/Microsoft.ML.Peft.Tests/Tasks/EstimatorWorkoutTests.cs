@@ -28,6 +28,23 @@ public sealed class EstimatorWorkoutTests : IDisposable
             InputColumn = nameof(SentimentRow.Text),
             LabelColumn = nameof(SentimentRow.Label),
         },
+        new EstimatorWorkoutCase<BooleanSentimentRow, BinaryClassifierPrediction>
+        {
+            // A Boolean label makes the text classifier binary; ConvertType stands for the step that produces it.
+            Name = "BinaryTextClassification",
+            Rows = (count, seed) => SentimentRows.CreateBoolean(count, seed),
+            Preprocess = ml => ml.Transforms.Conversion.ConvertType(nameof(BooleanSentimentRow.Label), outputKind: Microsoft.ML.Data.DataKind.Boolean),
+            Estimator = (ml, backbone, cancellation) => ml.Peft().LoraTextClassifier(new LoraTextClassifierOptions
+            {
+                Backbone = backbone,
+                Epochs = 1,
+                BatchSize = 16,
+                LearningRate = 1e-2,
+                CancellationToken = cancellation,
+            }),
+            InputColumn = nameof(BooleanSentimentRow.Text),
+            LabelColumn = nameof(BooleanSentimentRow.Label),
+        },
         new EstimatorWorkoutCase<TaggedSentence, TaggerPrediction>
         {
             Name = "NamedEntityRecognition",
@@ -106,6 +123,15 @@ public sealed class EstimatorWorkoutTests : IDisposable
         public float[] Score { get; set; } = Array.Empty<float>();
 
         public uint PredictedLabel { get; set; }
+    }
+
+    private sealed class BinaryClassifierPrediction
+    {
+        public float Score { get; set; }
+
+        public float Probability { get; set; }
+
+        public bool PredictedLabel { get; set; }
     }
 
     private sealed class TaggerPrediction

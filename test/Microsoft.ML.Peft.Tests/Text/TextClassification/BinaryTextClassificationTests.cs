@@ -269,8 +269,7 @@ public sealed class BinaryTextClassificationTests : IDisposable
         LearningRate = 1e-2,
     });
 
-    private static List<BooleanSentimentRow> BooleanRows(int count, int seed) =>
-        SentimentRows.Create(count, seed).Select(r => new BooleanSentimentRow { Text = r.Text, Label = r.Label == "positive" }).ToList();
+    private static List<BooleanSentimentRow> BooleanRows(int count, int seed) => SentimentRows.CreateBoolean(count, seed);
 
     private IDataView ToyData(int count) => _ml.Data.LoadFromEnumerable(BooleanRows(count, seed: 3));
 
@@ -307,13 +306,6 @@ public sealed class BinaryTextClassificationTests : IDisposable
         entry.Delete();
         using var writer = new StreamWriter(zip.CreateEntry(name).Open());
         writer.Write(stage.ToJsonString());
-    }
-
-    private sealed class BooleanSentimentRow
-    {
-        public string Text { get; set; } = string.Empty;
-
-        public bool Label { get; set; }
     }
 
     private sealed record BinaryPrediction
