@@ -88,7 +88,7 @@ public sealed class ViTImageClassifierTests : IDisposable
             new[] { "vit.encoder.layer.0.attention.attention.query", "vit.encoder.layer.0.attention.attention.value", "vit.encoder.layer.1.attention.attention.query", "vit.encoder.layer.1.attention.attention.value" },
             peft.GetTargetModules("default"));
         var images = new[] { new RgbImage(32, 32, Enumerable.Range(0, 32 * 32 * 3).Select(i => (byte)(i * 7)).ToArray()) };
-        var trained = tensor(model.LastTransformer.Network.Score(images, batchSize: 1).Single(), new long[] { 1, 2 });
+        var trained = tensor(model.LastTransformer.Network.Score(images, batchSize: 1).Single().Probabilities, new long[] { 1, 2 });
         using var noGrad = no_grad();
         classifier.eval();
         ModelState.AssertClose(trained, nn.functional.softmax(classifier.call(vision.CreateProcessor().Process(images)), 1), 1e-5, "the reloaded adapter's probabilities");
