@@ -11,8 +11,18 @@ namespace Microsoft.ML.Peft.Tasks;
 /// </summary>
 internal static class PredictionCollapse
 {
-    /// <summary>The most training rows scored for the check when there is no validation set.</summary>
-    internal const int MaxTrainingRows = 1000;
+    /// <summary>The most training examples scored for the check when there is no validation set.</summary>
+    internal const int MaxTrainingExamples = 256;
+
+    /// <summary>
+    /// The training examples the check scores without a validation set: all of them up to <see cref="MaxTrainingExamples"/>,
+    /// else that many evenly spaced, so data sorted by class still shows every class while the check stays a fraction of an
+    /// epoch (an image backbone scores a few dozen images a second on a CPU).
+    /// </summary>
+    internal static int[] TrainingSample(int count) =>
+        count <= MaxTrainingExamples
+            ? Enumerable.Range(0, count).ToArray()
+            : Enumerable.Range(0, MaxTrainingExamples).Select(i => (int)((long)i * count / MaxTrainingExamples)).ToArray();
 
     /// <summary>Returns the warning when every prediction is one class and the labels are not; null otherwise.</summary>
     /// <param name="predicted">Each example's predicted class (0-based).</param>

@@ -28,4 +28,17 @@ public sealed class PredictionCollapseTests
     {
         Assert.Null(PredictionCollapse.Check(predicted, labels, "training data", c => c.ToString(), s_options, learningRate: 1e-3));
     }
+
+    [Fact]
+    public void TrainingSample_LargeData_IsEvenlySpacedSoSortedClassesAllAppear()
+    {
+        Assert.Equal(Enumerable.Range(0, 10), PredictionCollapse.TrainingSample(10));
+
+        int[] sample = PredictionCollapse.TrainingSample(1000);
+
+        Assert.Equal(PredictionCollapse.MaxTrainingExamples, sample.Length);
+        Assert.Equal(0, sample[0]);
+        Assert.True(sample[^1] >= 990, $"last index {sample[^1]}");
+        Assert.Equal(sample.Length, sample.Distinct().Count());
+    }
 }

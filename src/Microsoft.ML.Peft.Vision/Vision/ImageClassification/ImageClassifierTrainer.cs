@@ -71,8 +71,9 @@ internal static class ImageClassifierTrainer
                         })),
             };
             var result = run.Train(options, job, peft);
+            var sample = PredictionCollapse.TrainingSample(training.Count);
             var (checkedImages, checkedLabels, checkedSet) = validation is null
-                ? (training.Images.Take(PredictionCollapse.MaxTrainingRows).ToArray(), training.Labels, "training data")
+                ? (sample.Select(i => training.Images[i]).ToArray(), sample.Select(i => training.Labels[i]).ToArray(), "training data")
                 : (validation.Images, validation.Labels, "validation set");
             var predicted = scorer.Score(checkedImages, options.PredictionBatchSize).Select(p => p.Predicted).ToArray();
             var warnings = run.WarnIfCollapsed(predicted, checkedLabels.Take(predicted.Length).ToArray(), checkedSet, label.ClassName, options, TaskTrainingRun.LearningRate(options, peft.GetConfig(peft.ActiveAdapter)));
