@@ -161,10 +161,10 @@ internal static partial class PeftTrainingEngine
         double? norm = null;
         if (run.Settings.ClipsGradients)
         {
-            norm = optimizer.ClipGradients(run.Settings.MaxGradNorm!.Value);
+            norm = optimizer.ClipGradients(run.Settings.MaxGradNorm!.Value, out var nonFinite);
             if (!double.IsFinite(norm.Value))
             {
-                throw NonFinite("gradient norm", norm.Value, step, epoch, run.Settings);
+                throw NonFinite("gradient norm", norm.Value, step, epoch, run.Settings, NonFiniteGradients(nonFinite));
             }
         }
 
@@ -214,12 +214,20 @@ internal static partial class PeftTrainingEngine
         return double.IsFinite(value) ? value : throw NonFinite("loss", value, step, epoch, settings);
     }
 
-    private static InvalidOperationException NonFinite(string what, double value, int step, int epoch, TrainingSettings settings)
+    private static InvalidOperationException NonFinite(string what, double value, int step, int epoch, TrainingSettings settings, string? where = null)
     {
         string clipping = settings.ClipsGradients ? string.Empty : $"set `{nameof(TrainingSettings.MaxGradNorm)}` (for example 1.0) to clip gradients, ";
         return new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
-            $"The training {what} became {value} at step {step + 1} (epoch {epoch + 1}); training stopped because the parameters would be corrupted. " +
+            $"The training {what} became {value} at step {step + 1} (epoch {epoch + 1}){where}; training stopped because the parameters would be corrupted. " +
             $"Lower `{nameof(TrainingSettings.LearningRate)}` (now {settings.LearningRate:G4}), {clipping}or check the training data for empty or extreme examples."));
+    }
+
+    // Names the parameters whose gradients are not finite (the first few), so the layer where it starts can be found.
+    private static string NonFiniteGradients(IReadOnlyList<string> names)
+    {
+        const int Shown = 5;
+        return names.Count == 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture,
+            $" in the gradients of {names.Count} parameter(s): {string.Join(", ", names.Take(Shown))}{(names.Count > Shown ? ", …" : string.Empty)}");
     }
 
     private static string DescribeValidation(ValidationEvaluator validation, double metric, double? loss, int epoch, bool improved, EarlyStopping stopping, bool stoppedEarly)

@@ -68,9 +68,49 @@ internal sealed class TrainingOptimizer : IDisposable
         }
     }
 
-    /// <summary>Scales the gradients so their global L2 norm is at most <paramref name="maxNorm"/>.</summary>
+    /// <summary>
+    /// Scales the gradients so their global L2 norm is at most <paramref name="maxNorm"/>, as PyTorch's <c>clip_grad_norm_</c>
+    /// (the norm of the per-parameter norms; scale <c>min(1, maxNorm / (norm + 1e-6))</c>). When the norm is not finite the
+    /// gradients are left as they are and <paramref name="nonFinite"/> names the parameters whose own norms are not finite:
+    /// scaling first would spread the NaN to every gradient and hide where it came from.
+    /// </summary>
     /// <returns>The norm before clipping.</returns>
-    internal double ClipGradients(double maxNorm) => nn.utils.clip_grad_norm_(_ordered.Select(p => p.Parameter), maxNorm);
+    internal double ClipGradients(double maxNorm, out IReadOnlyList<string> nonFinite)
+    {
+        using var scope = NewDisposeScope();
+        var withGradients = new List<(string Name, Tensor Gradient)>();
+        foreach (var (name, parameter) in _ordered)
+        {
+            if (parameter.grad is { } gradient)
+            {
+                withGradients.Add((name, gradient));
+            }
+        }
+
+        nonFinite = Array.Empty<string>();
+        if (withGradients.Count == 0)
+        {
+            return 0;
+        }
+
+        var norms = stack(withGradients.Select(g => linalg.vector_norm(g.Gradient)).ToArray());
+        var total = linalg.vector_norm(norms);
+        double value = total.item<float>();
+        if (!double.IsFinite(value))
+        {
+            bool[] finite = isfinite(norms).data<bool>().ToArray();
+            nonFinite = withGradients.Where((_, i) => !finite[i]).Select(g => g.Name).ToArray();
+            return value;
+        }
+
+        var coefficient = (maxNorm / (total + 1e-6)).clamp_max(1.0);
+        foreach (var (_, gradient) in withGradients)
+        {
+            gradient.mul_(coefficient);
+        }
+
+        return value;
+    }
 
     /// <summary>Applies one AdamW update with the current gradients and learning rate.</summary>
     internal void Step() => _adamW.step();

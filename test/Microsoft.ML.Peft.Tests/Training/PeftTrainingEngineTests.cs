@@ -182,6 +182,22 @@ public sealed class PeftTrainingEngineTests
     }
 
     [Fact]
+    public void Train_GradientNotFiniteWhileTheLossIs_ThrowsNamingTheParameters()
+    {
+        using var problem = TrainingProblem.Create();
+        var (name, parameter) = problem.Model.named_parameters().First(p => p.parameter.requires_grad);
+
+        // 0 · sqrt(0 · p): the loss stays finite, its gradient is 0 · ∞ = NaN in that parameter alone.
+        var job = problem.Job(loss: (batch, device) => problem.Loss(batch, device) + (parameter * 0).sqrt().sum() * 0);
+
+        var error = Assert.Throws<InvalidOperationException>(() => PeftTrainingEngine.Train(job, s_settings, CPU));
+
+        Assert.Contains("gradient norm became NaN at step 1 (epoch 1)", error.Message);
+        // Named as the PEFT model's state_dict names it, and alone: clipping did not spread the NaN to the other gradients.
+        Assert.Contains($"in the gradients of 1 parameter(s): base_model.model.{name};", error.Message);
+    }
+
+    [Fact]
     public void Train_ClippingOff_ReportsNoGradientNorm()
     {
         using var problem = TrainingProblem.Create();

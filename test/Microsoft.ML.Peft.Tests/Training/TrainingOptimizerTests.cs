@@ -18,7 +18,7 @@ public sealed class TrainingOptimizerTests
         using var optimizer = new TrainingOptimizer(parameters, weightDecay: 0);
         (parameters[0].Parameter * 100).sum().add(parameters[1].Parameter.mul(-50).sum()).backward();
 
-        double before = optimizer.ClipGradients(1.0);
+        double before = optimizer.ClipGradients(1.0, out _);
 
         double expected = Math.Sqrt((12 * 100.0 * 100) + (5 * 50.0 * 50));
         Assert.Equal(expected, before, 2);
@@ -33,7 +33,7 @@ public sealed class TrainingOptimizerTests
         using var optimizer = new TrainingOptimizer(parameters, weightDecay: 0);
         (parameters[0].Parameter * 0.1).sum().backward();
 
-        optimizer.ClipGradients(1.0);
+        optimizer.ClipGradients(1.0, out _);
 
         Assert.Equal(0.2, GlobalNorm(parameters), 5);
     }
