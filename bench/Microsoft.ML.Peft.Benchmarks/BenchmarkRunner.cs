@@ -25,7 +25,8 @@ internal static class BenchmarkRunner
             T? Child<T>(string job, string section)
                 where T : class
             {
-                if (!options.Runs(section))
+                // An image backbone has no tokens: only its training section applies.
+                if (!options.Runs(section) || (ImageBenchmarkBackbone.IsImage(name) && section != "training"))
                 {
                     return null;
                 }

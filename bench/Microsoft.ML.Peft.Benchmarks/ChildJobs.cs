@@ -27,6 +27,9 @@ internal static class ChildJobs
         Log.Prefix = $"{options.Child} {backbone}";
         switch (options.Child)
         {
+            case TrainFull or TrainLora when ImageBenchmarkBackbone.IsImage(backbone):
+                ChildProcess.WriteResult(ImageTrainingBenchmark.Run(options, backbone, options.Child == TrainFull ? TrainingBenchmark.Full : TrainingBenchmark.Lora));
+                break;
             case TrainFull: ChildProcess.WriteResult(TrainingBenchmark.Run(options, backbone, TrainingBenchmark.Full)); break;
             case TrainLora: ChildProcess.WriteResult(TrainingBenchmark.Run(options, backbone, TrainingBenchmark.Lora)); break;
             case Inference: ChildProcess.WriteResult(InferenceBenchmark.Run(options, backbone)); break;
