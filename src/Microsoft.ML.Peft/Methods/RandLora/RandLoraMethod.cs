@@ -16,6 +16,10 @@ internal sealed class RandLoraMethod : PeftMethod
     internal const string BasisA = "randlora_A";
     internal const string BasisB = "randlora_B";
 
+    // PEFT 0.21's config dataclass has no exclude_modules (its own adapter_config.json files lack it), so Python warns
+    // about the field when it is written.
+    private static readonly string[] s_absentSharedFields = { "exclude_modules" };
+
     private static readonly ConfigJsonField[] s_fields =
     {
         ConfigJsonField.For<RandLoraConfig>("r", (c, n) => c.Rank = JsonValues.Int(n, "r"), c => c.Rank),
@@ -46,6 +50,8 @@ internal sealed class RandLoraMethod : PeftMethod
     internal override Type ConfigType => typeof(RandLoraConfig);
 
     internal override IReadOnlyList<ConfigJsonField> JsonFields => s_fields;
+
+    internal override IReadOnlyCollection<string> AbsentSharedFields => s_absentSharedFields;
 
     internal override PeftConfig CreateConfig() => new RandLoraConfig();
 

@@ -17,6 +17,10 @@ internal sealed class VeraMethod : PeftMethod
     internal const string ProjectionA = "vera_A";
     internal const string ProjectionB = "vera_B";
 
+    // PEFT 0.21's config dataclass has no exclude_modules (its own adapter_config.json files lack it), so Python warns
+    // about the field when it is written.
+    private static readonly string[] s_absentSharedFields = { "exclude_modules" };
+
     private static readonly ConfigJsonField[] s_fields =
     {
         ConfigJsonField.For<VeraConfig>("r", (c, n) => c.Rank = JsonValues.Int(n, "r"), c => c.Rank),
@@ -45,6 +49,8 @@ internal sealed class VeraMethod : PeftMethod
     internal override Type ConfigType => typeof(VeraConfig);
 
     internal override IReadOnlyList<ConfigJsonField> JsonFields => s_fields;
+
+    internal override IReadOnlyCollection<string> AbsentSharedFields => s_absentSharedFields;
 
     internal override PeftConfig CreateConfig() => new VeraConfig();
 
