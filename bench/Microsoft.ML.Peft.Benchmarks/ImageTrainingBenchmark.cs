@@ -32,7 +32,7 @@ internal static class ImageTrainingBenchmark
             TargetModules = ModuleSelector.FromNames(backbone.DefaultTargets.ToArray()),
             ModulesToSave = backbone.HeadModules.ToArray(),
         });
-        FreezeBatchNorms(network);
+        network.FreezeBatchNorms();
 
         var trainable = peft?.GetTrainableParameters() ?? network.parameters().ToList();
         long trainableCount = trainable.Sum(p => p.numel());
@@ -84,18 +84,6 @@ internal static class ImageTrainingBenchmark
         return new TrainingResult(
             backbone.Name, mode, time, lastLoss, peak, residentBefore, ProcessMemory.Source,
             totalCount, trainableCount, stateBytes, forward, stepFlops, stepFlops / time.Median / 1e9);
-    }
-
-    // The image classifier keeps pretrained BatchNorm statistics while an adapter trains; the benchmark does the same in both modes.
-    private static void FreezeBatchNorms(nn.Module network)
-    {
-        foreach (var (_, module) in network.named_modules())
-        {
-            if (module is BatchNorm2d norm)
-            {
-                norm.eval();
-            }
-        }
     }
 
     // ViT-B/16: 197 tokens (196 patches and [CLS]), 12 layers, hidden 768; Q·Kᵀ and P·V each 2·S²·H per layer.

@@ -145,6 +145,20 @@ public abstract class PeftConfig
     /// <returns>A new configuration with the same values.</returns>
     public abstract PeftConfig Clone();
 
+    /// <summary>
+    /// Refuses <see cref="ExcludeModules"/> for a method whose PEFT config has no <c>exclude_modules</c>: a saved adapter could
+    /// not keep it, so Python would adapt the excluded modules.
+    /// </summary>
+    private protected void RefuseExcludeModules()
+    {
+        if (ExcludeModules is not null)
+        {
+            throw new ArgumentException(
+                $"`{nameof(ExcludeModules)}` is not a {PeftType} option in PEFT, so a saved adapter could not keep it; leave the modules out of `{nameof(TargetModules)}` (a regex can skip them) instead.",
+                nameof(ExcludeModules));
+        }
+    }
+
     /// <summary>Checks every field and every combination of fields.</summary>
     /// <exception cref="ArgumentException">A field has an invalid value; the message names the field and the fix.</exception>
     public virtual void Validate()

@@ -19,10 +19,11 @@ internal static class PredictionCollapse
     /// else that many evenly spaced, so data sorted by class still shows every class while the check stays a fraction of an
     /// epoch (an image backbone scores a few dozen images a second on a CPU).
     /// </summary>
-    internal static int[] TrainingSample(int count) =>
-        count <= MaxTrainingExamples
-            ? Enumerable.Range(0, count).ToArray()
-            : Enumerable.Range(0, MaxTrainingExamples).Select(i => (int)((long)i * count / MaxTrainingExamples)).ToArray();
+    /// <param name="examples">The training examples, or one of their columns (labels, tags): the same positions are taken from each.</param>
+    internal static T[] TrainingSample<T>(IReadOnlyList<T> examples) =>
+        examples.Count <= MaxTrainingExamples
+            ? examples.ToArray()
+            : Enumerable.Range(0, MaxTrainingExamples).Select(i => examples[(int)((long)i * examples.Count / MaxTrainingExamples)]).ToArray();
 
     /// <summary>Returns the warning when every prediction is one class and the labels are not; null otherwise.</summary>
     /// <param name="predicted">Each example's predicted class (0-based).</param>

@@ -32,9 +32,9 @@ public sealed class PredictionCollapseTests
     [Fact]
     public void TrainingSample_LargeData_IsEvenlySpacedSoSortedClassesAllAppear()
     {
-        Assert.Equal(Enumerable.Range(0, 10), PredictionCollapse.TrainingSample(10));
+        Assert.Equal(Enumerable.Range(0, 10), PredictionCollapse.TrainingSample(Enumerable.Range(0, 10).ToArray()));
 
-        int[] sample = PredictionCollapse.TrainingSample(1000);
+        int[] sample = PredictionCollapse.TrainingSample(Enumerable.Range(0, 1000).ToArray());
 
         Assert.Equal(PredictionCollapse.MaxTrainingExamples, sample.Length);
         Assert.Equal(0, sample[0]);

@@ -11,9 +11,30 @@ namespace Microsoft.ML.Peft.Vision.Backbones.Image;
 /// </summary>
 internal abstract class ImageClassifierModel : nn.Module<Tensor, Tensor>
 {
+    private BatchNorm2d[]? _batchNorms;
+
     protected ImageClassifierModel(string name)
         : base(name)
     {
+    }
+
+    /// <summary>
+    /// The model's BatchNorm layers. They stay in evaluation mode while an adapter trains, so their pretrained running
+    /// statistics are neither updated nor replaced by the small fine-tuning batches' statistics. Found once: adapters add
+    /// no BatchNorm layers.
+    /// </summary>
+    internal IReadOnlyList<BatchNorm2d> BatchNorms => _batchNorms ??= modules().OfType<BatchNorm2d>().ToArray();
+
+    /// <summary>
+    /// Puts the BatchNorm layers back in evaluation mode; called before each training forward, because a training loop
+    /// switches the whole model to training mode.
+    /// </summary>
+    internal void FreezeBatchNorms()
+    {
+        foreach (var batchNorm in BatchNorms)
+        {
+            batchNorm.eval();
+        }
     }
 
     /// <summary>The image tower.</summary>

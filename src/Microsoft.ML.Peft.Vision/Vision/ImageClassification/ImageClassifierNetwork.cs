@@ -22,7 +22,6 @@ internal sealed class ImageClassifierNetwork : IDisposable
         Network = network;
         Processor = processor;
         Device = device;
-        BatchNorms = network.modules().OfType<BatchNorm2d>().ToArray();
     }
 
     internal PeftModel Peft { get; }
@@ -35,29 +34,11 @@ internal sealed class ImageClassifierNetwork : IDisposable
 
     internal int ClassCount => Network.ClassCount;
 
-    /// <summary>
-    /// The network's BatchNorm layers. They stay in evaluation mode while the adapter trains, so their pretrained running
-    /// statistics are neither updated nor replaced by the small fine-tuning batches' statistics.
-    /// </summary>
-    internal IReadOnlyList<BatchNorm2d> BatchNorms { get; }
-
     /// <summary>The pixel values of <paramref name="images"/> on the device.</summary>
     internal Tensor Prepare(IReadOnlyList<RgbImage> images)
     {
         using var pixels = Processor.Process(images);
         return pixels.to(Device);
-    }
-
-    /// <summary>
-    /// Puts the BatchNorm layers back in evaluation mode; called before each training forward, because the engine switches the
-    /// whole network to training mode at each epoch.
-    /// </summary>
-    internal void FreezeBatchNorms()
-    {
-        foreach (var batchNorm in BatchNorms)
-        {
-            batchNorm.eval();
-        }
     }
 
     /// <summary>The logits and class probabilities of each image, in input order, scored in batches of <paramref name="batchSize"/>.</summary>

@@ -47,7 +47,7 @@ internal static class ImageClassifierTrainer
                 ExampleLengths = new int[training.Count],
                 ComputeLoss = (indices, dev) =>
                 {
-                    scorer.FreezeBatchNorms();
+                    network.FreezeBatchNorms();
                     var pixels = scorer.Prepare(indices.Select(i => training.Images[i]).ToList());
                     if (augmentation is not null)
                     {
@@ -71,9 +71,8 @@ internal static class ImageClassifierTrainer
                         })),
             };
             var result = run.Train(options, job, peft);
-            var sample = PredictionCollapse.TrainingSample(training.Count);
             var (checkedImages, checkedLabels, checkedSet) = validation is null
-                ? (sample.Select(i => training.Images[i]).ToArray(), sample.Select(i => training.Labels[i]).ToArray(), "training data")
+                ? (PredictionCollapse.TrainingSample(training.Images), PredictionCollapse.TrainingSample(training.Labels), "training data")
                 : (validation.Images, validation.Labels, "validation set");
             var predicted = scorer.Score(checkedImages, options.PredictionBatchSize).Select(p => p.Predicted).ToArray();
             var warnings = run.WarnIfCollapsed(predicted, checkedLabels.Take(predicted.Length).ToArray(), checkedSet, label.ClassName, options, TaskTrainingRun.LearningRate(options, peft.GetConfig(peft.ActiveAdapter)));

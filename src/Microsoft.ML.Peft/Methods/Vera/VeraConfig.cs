@@ -103,12 +103,7 @@ public sealed class VeraConfig : PeftConfig
     public override void Validate()
     {
         base.Validate();
-        if (ExcludeModules is not null)
-        {
-            throw new ArgumentException(
-                $"`{nameof(ExcludeModules)}` is not a VERA option in PEFT, so a saved adapter could not keep it; leave the modules out of `{nameof(TargetModules)}` (a regex can skip them) instead.",
-                nameof(ExcludeModules));
-        }
+        RefuseExcludeModules();
 
         if (_rank <= 0)
         {

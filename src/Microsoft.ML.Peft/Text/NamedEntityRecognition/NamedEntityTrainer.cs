@@ -125,9 +125,8 @@ internal static class NamedEntityTrainer
                         })),
             };
             var result = run.Train(options, job, peft);
-            var sample = PredictionCollapse.TrainingSample(training.Count);
             var (checkedSentences, checkedTags, checkedSet) = validationSentences is null
-                ? (sample.Select(i => sentences[i]).ToArray(), sample.Select(i => training.Tags![i]).ToArray(), "training data")
+                ? (PredictionCollapse.TrainingSample(sentences), PredictionCollapse.TrainingSample(training.Tags!), "training data")
                 : (validationSentences, validation!.Tags!, "validation set");
             var predicted = scorer.Predict(checkedSentences, options.PredictionBatchSize).SelectMany(t => t).ToArray();
             string[]? names = tagNames?.Names();

@@ -74,9 +74,8 @@ internal static class TextClassifierTrainer
             };
             var result = run.Train(options, job, peft);
             var scorer = new TextClassifierNetwork(peft, network, tokenizer, device);
-            var sample = PredictionCollapse.TrainingSample(training.Count);
             var (checkedRows, checkedLabels, checkedSet) = encodedValidation is null
-                ? (sample.Select(i => encoded[i]).ToArray(), sample.Select(i => training.Labels[i]).ToArray(), "training data")
+                ? (PredictionCollapse.TrainingSample(encoded), PredictionCollapse.TrainingSample(training.Labels), "training data")
                 : (encodedValidation, validation!.Labels, "validation set");
             var predicted = scorer.Score(checkedRows, options.PredictionBatchSize).Select(p => p.Predicted).ToArray();
             var warnings = run.WarnIfCollapsed(predicted, checkedLabels.Take(predicted.Length).ToArray(), checkedSet, label.ClassName, options, TaskTrainingRun.LearningRate(options, peft.GetConfig(peft.ActiveAdapter)));
