@@ -206,7 +206,11 @@ public sealed partial class PeftModel
                 + ". Check that the adapter was trained on a model with the same module names.");
         }
 
-        var missing = expected.Keys.Where(k => !tensors.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
+        // Several keys may name one live tensor (RandLoRA's per-layer references to its shared bases). The file needs one
+        // of them, since this library wrote only base_model.randlora_A/B before it wrote PEFT's per-layer keys too, and
+        // the ones it holds must agree.
+        var groups = expected.GroupBy(p => p.Value, ReferenceEqualityComparer.Instance).Select(g => g.Select(p => p.Key).ToList()).ToList();
+        var missing = groups.Where(g => !g.Any(tensors.ContainsKey)).Select(g => g[0]).Order(StringComparer.Ordinal).ToList();
         if (missing.Count > 0)
         {
             throw new InvalidDataException(
@@ -214,7 +218,7 @@ public sealed partial class PeftModel
                 + (missing.Count > 1 ? $" ({missing.Count} keys missing)" : string.Empty) + ".");
         }
 
-        foreach (var (key, target) in expected)
+        foreach (var (key, target) in expected.Where(p => tensors.ContainsKey(p.Key)))
         {
             var value = tensors[key];
             if (!value.shape.SequenceEqual(target.shape))
@@ -224,11 +228,22 @@ public sealed partial class PeftModel
             }
         }
 
+        foreach (var keys in groups.Where(g => g.Count > 1))
+        {
+            var present = keys.Where(tensors.ContainsKey).ToList();
+            if (present.Skip(1).FirstOrDefault(k => !tensors[k].eq(tensors[present[0]]).all().item<bool>()) is { } differing)
+            {
+                throw new InvalidDataException(
+                    $"'{source}' holds different values under '{present[0]}' and '{differing}', which name one shared tensor of the adapter.");
+            }
+        }
+
         // The expected tensors are the live ones (or a modules_to_save slot's stored values), so copying fills the adapter.
         using var noGrad = no_grad();
-        foreach (var (key, target) in expected)
+        foreach (var keys in groups)
         {
-            target.copy_(tensors[key].to(target.dtype, target.device));
+            var target = expected[keys[0]];
+            target.copy_(tensors[keys.First(tensors.ContainsKey)].to(target.dtype, target.device));
         }
     }
 

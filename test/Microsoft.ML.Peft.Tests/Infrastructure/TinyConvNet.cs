@@ -1,6 +1,5 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
-using System.Text.Json.Nodes;
 using Microsoft.ML.Peft.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -38,34 +37,5 @@ internal sealed class TinyConvNet : nn.Module<Tensor, Tensor>
         var hidden = nn.functional.relu(_conv1.call(input));
         hidden = nn.functional.relu(_conv2.call(hidden));
         return _head.call(hidden.mean(new long[] { 2, 3 }));
-    }
-
-    /// <summary>A nested JSON array of numbers (expected.json) as a float32 tensor of its shape.</summary>
-    internal static Tensor FromJson(JsonNode node)
-    {
-        var shape = new List<long>();
-        for (var level = node; level is JsonArray array; level = array.Count > 0 ? array[0] : null)
-        {
-            shape.Add(array.Count);
-        }
-
-        var values = new List<float>();
-        Flatten(node, values);
-        return tensor(values.ToArray()).reshape(shape.ToArray());
-    }
-
-    private static void Flatten(JsonNode? node, List<float> values)
-    {
-        if (node is JsonArray array)
-        {
-            foreach (var item in array)
-            {
-                Flatten(item, values);
-            }
-        }
-        else
-        {
-            values.Add(node!.GetValue<float>());
-        }
     }
 }

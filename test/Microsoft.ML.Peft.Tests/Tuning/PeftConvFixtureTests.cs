@@ -41,13 +41,13 @@ public sealed class PeftConvFixtureTests : IDisposable
         using var scope = NewDisposeScope();
         var expected = Expected();
         using var model = BaseModel();
-        var pixels = TinyConvNet.FromJson(expected["pixel_values"]!);
-        ModelState.AssertClose(TinyConvNet.FromJson(expected["base"]!), Eval(model, pixels), Tolerance, "base output");
+        var pixels = FixtureJson.Tensor(expected["pixel_values"]!);
+        ModelState.AssertClose(FixtureJson.Tensor(expected["base"]!), Eval(model, pixels), Tolerance, "base output");
         var weightsBefore = ModelState.Snapshot(model);
 
         using var peft = PeftModel.FromPretrained(model, SharedFixtures.Path(Fixture, adapter));
         var adapted = Eval(model, pixels);
-        var peftOutput = TinyConvNet.FromJson(expected[adapter]!);
+        var peftOutput = FixtureJson.Tensor(expected[adapter]!);
         _output.WriteLine($"{adapter}: max |output − PEFT's| = {ModelState.MaxAbsDifference(peftOutput, adapted):G3}");
         ModelState.AssertClose(peftOutput, adapted, Tolerance, $"{adapter} output");
         Assert.Equal(new[] { "conv1", "conv2" }, peft.GetTargetModules("default").Order());
@@ -105,7 +105,7 @@ public sealed class PeftConvFixtureTests : IDisposable
         var expected = Expected();
         using var fresh = BaseModel();
         using var reloaded = PeftModel.FromPretrained(fresh, _directory);
-        ModelState.AssertClose(TinyConvNet.FromJson(expected[adapter]!), Eval(fresh, TinyConvNet.FromJson(expected["pixel_values"]!)), Tolerance, "reloaded output");
+        ModelState.AssertClose(FixtureJson.Tensor(expected[adapter]!), Eval(fresh, FixtureJson.Tensor(expected["pixel_values"]!)), Tolerance, "reloaded output");
     }
 
     [SharedFixtureTheory(Fixture)]

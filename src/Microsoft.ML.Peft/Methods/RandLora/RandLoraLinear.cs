@@ -10,8 +10,9 @@ namespace Microsoft.ML.Peft.Methods.RandLora;
 /// <summary>
 /// RandLoRA on a <see cref="Linear"/> target: <c>y = base(x) + s·(dropout(x)·Pᵀ)·Qᵀ</c>, <c>ΔW = s·Q·P</c>, where P and Q
 /// are the scaled bases of <see cref="ScaledBases"/>. The trainable scalings are named as PEFT names them in memory
-/// (<c>randlora_lambda.{adapter}</c>, <c>randlora_gamma.{adapter}</c>); the shared bases are not registered here, so they
-/// are neither saved nor counted once per layer.
+/// (<c>randlora_lambda.{adapter}</c>, <c>randlora_gamma.{adapter}</c>). The shared bases are not registered here, so they
+/// are not counted once per layer; but PEFT's layers hold a reference to them, so PEFT's file carries them under each
+/// layer's key as well as under <c>base_model.</c>, and <see cref="AdapterBuffers"/> names them so for saving.
 /// </summary>
 internal sealed class RandLoraLinear : TunerLayer
 {
@@ -78,6 +79,19 @@ internal sealed class RandLoraLinear : TunerLayer
             _gamma.Remove(adapterName);
             ActiveAdapters = ActiveAdapters.Where(a => a != adapterName).ToArray();
         }
+    }
+
+    /// <summary>
+    /// The shared bases under this layer's keys (<c>randlora_A.{adapter}</c>, <c>randlora_B.{adapter}</c>) when they are
+    /// saved: every RandLoRA release of PEFT (0.16 on) writes its layers' references to them beside <c>base_model.randlora_A</c>
+    /// and reports the per-layer keys as missing when a file lacks them. They are the shared tensors themselves, not copies.
+    /// </summary>
+    internal override IEnumerable<(string Name, Tensor Buffer)> AdapterBuffers(string adapterName)
+    {
+        var bases = _adapters[adapterName].Bases;
+        return bases.Persistent
+            ? new[] { ($"{RandLoraMethod.BasisA}.{adapterName}", bases[RandLoraMethod.BasisA]), ($"{RandLoraMethod.BasisB}.{adapterName}", bases[RandLoraMethod.BasisB]) }
+            : Array.Empty<(string, Tensor)>();
     }
 
     /// <summary>

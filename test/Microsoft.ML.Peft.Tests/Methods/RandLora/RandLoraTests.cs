@@ -128,12 +128,15 @@ public sealed class RandLoraTests : IDisposable
 
         peft.SaveAdapter(_directory);
         var keys = AdapterFiles.Weights(_directory).Keys.Order(StringComparer.Ordinal).ToList();
-        var perLayer = new[]
+        var scalings = new[]
         {
             "base_model.model.down.randlora_gamma", "base_model.model.down.randlora_lambda",
             "base_model.model.up.randlora_gamma", "base_model.model.up.randlora_lambda",
         };
-        Assert.Equal(saveProjection ? perLayer.Concat(new[] { BasisA, BasisB }) : perLayer, keys);
+
+        // As PEFT 0.21 writes them: the bases under base_model. and under each layer that refers to them.
+        var bases = new[] { "base_model.model.down.randlora_A", "base_model.model.down.randlora_B", "base_model.model.up.randlora_A", "base_model.model.up.randlora_B", BasisA, BasisB };
+        Assert.Equal(saveProjection ? scalings.Concat(bases).Order(StringComparer.Ordinal) : scalings, keys);
 
         using var fresh = new UpDownModel();
         ModelState.Restore(fresh, original);
@@ -142,6 +145,61 @@ public sealed class RandLoraTests : IDisposable
         fresh.eval();
         ModelState.AssertClose(expected, fresh.call(x), 1e-6, "output after reload");
         ModelState.Dispose(original);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Load_BasesOnlyUnderBaseModelOrOnlyPerLayer_GivesTheSameOutput(bool perLayerOnly)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(5);
+        using var model = new UpDownModel();
+        var original = ModelState.Snapshot(model);
+        var x = UpDownModel.Input();
+        using var peft = PeftModel.Create(model, Config(c => c.ProjectionPrngKey = 3));
+        RandomizeScalings(peft);
+        model.eval();
+        var expected = model.call(x);
+        peft.SaveAdapter(_directory);
+
+        // The layout this library wrote before it wrote PEFT's per-layer keys, or a file with the per-layer keys alone.
+        var tensors = AdapterFiles.Weights(_directory);
+        var dropped = perLayerOnly ? new[] { BasisA, BasisB } : tensors.Keys.Where(k => k.StartsWith("base_model.model.", StringComparison.Ordinal) && (k.EndsWith("randlora_A", StringComparison.Ordinal) || k.EndsWith("randlora_B", StringComparison.Ordinal))).ToArray();
+        Assert.Equal(perLayerOnly ? 2 : 4, dropped.Length);
+        foreach (string key in dropped)
+        {
+            tensors.Remove(key);
+        }
+
+        AdapterFiles.ReplaceWeights(_directory, tensors);
+        using var fresh = new UpDownModel();
+        ModelState.Restore(fresh, original);
+        manual_seed(99);
+        using var loaded = PeftModel.FromPretrained(fresh, _directory);
+        fresh.eval();
+        ModelState.AssertClose(expected, fresh.call(x), 1e-6, "output after reload");
+        ModelState.Dispose(original);
+    }
+
+    [Fact]
+    public void Load_PerLayerBasisThatDiffersFromTheSharedOne_IsRefusedNamingBothKeys()
+    {
+        using var scope = NewDisposeScope();
+        using (var model = new UpDownModel())
+        using (var peft = PeftModel.Create(model, Config()))
+        {
+            peft.SaveAdapter(_directory);
+        }
+
+        var tensors = AdapterFiles.Weights(_directory);
+        tensors["base_model.model.up.randlora_A"] = tensors["base_model.model.up.randlora_A"] + 1;
+        AdapterFiles.ReplaceWeights(_directory, tensors);
+
+        using var fresh = new UpDownModel();
+        var ex = Assert.Throws<InvalidDataException>(() => PeftModel.FromPretrained(fresh, _directory));
+        Assert.Contains("base_model.model.up.randlora_A", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("one shared tensor", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

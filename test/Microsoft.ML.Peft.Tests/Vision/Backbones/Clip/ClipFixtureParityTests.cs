@@ -33,8 +33,8 @@ public sealed class ClipFixtureParityTests
         using var model = (ClipModel)backbone.CreateEncoder();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var pixels = Tensor(expected["pixel_values"]!, ScalarType.Float32);
-        var ids = Tensor(expected["input_ids"]!, ScalarType.Int64);
+        var pixels = FixtureJson.Tensor(expected["pixel_values"]!, ScalarType.Float32);
+        var ids = FixtureJson.Tensor(expected["input_ids"]!, ScalarType.Int64);
 
         var output = model.Compare(pixels, ids, ones_like(ids));
 
@@ -50,7 +50,7 @@ public sealed class ClipFixtureParityTests
         var backbone = PretrainedModel.FromDirectory(SharedFixtures.Path(Folder.Split('/')));
         using var model = (ClipModel)backbone.CreateEncoder();
         using var scope = NewDisposeScope();
-        var ids = Tensor(ReadExpected()["input_ids"]!, ScalarType.Int64);
+        var ids = FixtureJson.Tensor(ReadExpected()["input_ids"]!, ScalarType.Int64);
 
         // Row 0 ends "999, 1, 1" (padding after the end-of-text token), row 1 has it last.
         Assert.Equal(new long[] { 3, 5 }, model.TextModel.PooledPositions(ids).data<long>().ToArray());
@@ -96,21 +96,6 @@ public sealed class ClipFixtureParityTests
 
     private static JsonObject ReadExpected() =>
         JsonNode.Parse(File.ReadAllText(SharedFixtures.Path(Expected.Split('/'))))!.AsObject();
-
-    // A nested JSON array of numbers as a tensor of its shape.
-    private static Tensor Tensor(JsonNode node, ScalarType type)
-    {
-        var shape = new List<long>();
-        for (var n = node; n is JsonArray array; n = array[0])
-        {
-            shape.Add(array.Count);
-        }
-
-        var values = Flatten(node).ToArray();
-        return type == ScalarType.Int64
-            ? tensor(values.Select(v => (long)v).ToArray(), shape.ToArray())
-            : tensor(values.Select(v => (float)v).ToArray(), shape.ToArray());
-    }
 
     private static IEnumerable<double> Flatten(JsonNode node) =>
         node is JsonArray array ? array.SelectMany(n => Flatten(n!)) : new[] { node.GetValue<double>() };

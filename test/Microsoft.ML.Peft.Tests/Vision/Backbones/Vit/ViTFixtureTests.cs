@@ -164,37 +164,10 @@ public sealed class ViTFixtureTests : IDisposable
         return classifier;
     }
 
-    private static ExpectedJson Expected() => new(JsonNode.Parse(File.ReadAllText(Path.Combine(FixturePath(ModelFixture), "expected.json")))!.AsObject());
+    private static ExpectedJson Expected() => new(FixtureJson.Read(ModelFixture + "/expected.json"));
 
-    /// <summary>The nested float lists of <c>expected.json</c> as tensors.</summary>
     private sealed class ExpectedJson(JsonObject json)
     {
-        internal Tensor Tensor(string name)
-        {
-            var shape = new List<long>();
-            for (JsonNode? node = json[name]; node is JsonArray array; node = array.Count > 0 ? array[0] : null)
-            {
-                shape.Add(array.Count);
-            }
-
-            var values = new List<float>();
-            Flatten(json[name]!, values);
-            return tensor(values.ToArray()).reshape(shape.ToArray());
-        }
-
-        private static void Flatten(JsonNode node, List<float> values)
-        {
-            if (node is JsonArray array)
-            {
-                foreach (var item in array)
-                {
-                    Flatten(item!, values);
-                }
-            }
-            else
-            {
-                values.Add((float)node.GetValue<double>());
-            }
-        }
+        internal Tensor Tensor(string name) => FixtureJson.Tensor(json[name]!);
     }
 }
