@@ -13,6 +13,9 @@ internal sealed record ClassifierOutputColumns(string Score, string Probability,
     /// <summary>ML.NET's default name of a binary classifier's probability column, used for stages saved before it was recorded.</summary>
     internal const string DefaultProbability = "Probability";
 
+    /// <summary>ML.NET's default names: <c>Score</c>, <c>Probability</c>, <c>PredictedLabel</c>.</summary>
+    internal static ClassifierOutputColumns Default { get; } = new("Score", DefaultProbability, "PredictedLabel");
+
     /// <summary>Adds the names to a stage's fields.</summary>
     internal void WriteTo(JsonObject fields)
     {

@@ -57,6 +57,10 @@ internal sealed class LabelKeyValues
         return new LabelKeyValues(itemType, (Array)read.Invoke(null, new object[] { labelColumn })!);
     }
 
+    /// <summary>Text key values from class names, e.g. a Hugging Face config's <c>id2label</c> or names the user gave.</summary>
+    internal static LabelKeyValues FromNames(IReadOnlyList<string> names) =>
+        new(TextDataViewType.Instance, names.Select(n => n.AsMemory()).ToArray());
+
     /// <summary>Display names of the classes, in key order (slot names of <c>Score</c>).</summary>
     internal string[] Names() => _values.Cast<object>().Select(v => v is ReadOnlyMemory<char> text ? text.ToString() : Convert.ToString(v, CultureInfo.InvariantCulture)!).ToArray();
 

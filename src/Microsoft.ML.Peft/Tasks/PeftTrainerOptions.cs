@@ -30,6 +30,14 @@ public abstract class PeftTrainerOptions : ITaskTrainingOptions
     /// </summary>
     public PeftConfig? Method { get; set; }
 
+    /// <summary>
+    /// A saved PEFT adapter to continue training instead of starting a new one: the folder with <c>adapter_config.json</c> and
+    /// <c>adapter_model.safetensors</c>, written by Python's <c>save_pretrained</c> (with the task's <c>task_type</c>, so its head
+    /// is saved) or by a transformer's <c>SaveAdapter</c>. Its method, settings and weights, head included, are the starting
+    /// point, so <see cref="Method"/> must be null; its head must score as many classes as the label has. Default: null.
+    /// </summary>
+    public string? InitialAdapterDirectory { get; set; }
+
     /// <summary>Passes over the training data. Default 3.</summary>
     public int Epochs { get; set; } = TrainerOptionDefaults.Epochs;
 

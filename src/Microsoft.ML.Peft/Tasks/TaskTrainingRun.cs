@@ -44,13 +44,21 @@ internal sealed class TaskTrainingRun : IDisposable
         return _seed.Value;
     }
 
-    /// <summary>Injects <paramref name="method"/> into <paramref name="network"/>, moves it to the device and logs the trainable parameters.</summary>
+    /// <summary>
+    /// Injects <paramref name="method"/> into <paramref name="network"/>, or loads <paramref name="initial"/> onto it trainable to
+    /// continue training it, moves it to the device and logs the trainable parameters.
+    /// </summary>
     /// <returns>The adapted model and its parameter counts; the caller disposes it.</returns>
-    internal (PeftModel Peft, TrainableParameterReport Report) Adapt(nn.Module network, PeftConfig method, PretrainedModel backbone)
+    internal (PeftModel Peft, TrainableParameterReport Report) Adapt(nn.Module network, PeftConfig method, PretrainedModel backbone, PretrainedAdapter? initial = null)
     {
-        var peft = PeftModel.Create(network, method);
+        var peft = initial is null ? PeftModel.Create(network, method) : initial.LoadOnto(network, trainable: true);
         try
         {
+            if (initial is not null)
+            {
+                Log.Info($"Continuing to train the {initial.Config.PeftType} adapter in '{initial.Directory}'.");
+            }
+
             peft.To(Device);
             var report = peft.GetTrainableParameterReport();
             Log.Info($"{backbone}: {report}");

@@ -76,6 +76,27 @@ internal static class TrainerOptionsValidator
             throw new ArgumentOutOfRangeException(nameof(options), options.EarlyStoppingMinEpochs, $"`{nameof(options.EarlyStoppingMinEpochs)}` must be between 1 and `{nameof(options.Epochs)}` ({options.Epochs}), got {options.EarlyStoppingMinEpochs}.");
         }
 
+        if (options.InitialAdapterDirectory is { } adapter)
+        {
+            if (string.IsNullOrWhiteSpace(adapter))
+            {
+                throw new ArgumentException($"`{nameof(options.InitialAdapterDirectory)}` must name an adapter folder, or be null to train a new adapter; got \"{adapter}\".", nameof(options));
+            }
+
+            if (options.Method is not null)
+            {
+                throw new ArgumentException(
+                    $"`{nameof(options.Method)}` and `{nameof(options.InitialAdapterDirectory)}` are both set: a continued adapter keeps the method and settings it was saved with. "
+                    + $"Leave `{nameof(options.Method)}` null to continue the adapter in '{adapter}', or `{nameof(options.InitialAdapterDirectory)}` null to train a new one.",
+                    nameof(options));
+            }
+
+            if (!Directory.Exists(adapter))
+            {
+                throw new DirectoryNotFoundException($"`{nameof(options.InitialAdapterDirectory)}`: the adapter folder '{Path.GetFullPath(adapter)}' does not exist.");
+            }
+        }
+
         options.Method?.Validate();
     }
 }

@@ -32,12 +32,14 @@ internal static class ImageClassifierTrainer
         var processor = backbone.CreateProcessor();
         var augmentation = options.Augment ? new ImageAugmentation(processor.OutputHeight, processor.OutputWidth) : null;
 
+        var initial = PretrainedAdapter.ToContinue(
+            options, taskType: null, "an image classifier", s_textTaskTypes, backbone.Architecture.ImageClassifierHeadModules[0], label.ClassCount, options.LabelColumnName);
         run.DrawSeed();
         var network = backbone.Architecture.CreateImageClassifier(backbone.CreateEncoder(), label.ClassCount);
         PeftModel? peft = null;
         try
         {
-            var adapted = run.Adapt(network, MethodConfig(options.Method, backbone), backbone.Model);
+            var adapted = run.Adapt(network, MethodConfig(options.Method, backbone), backbone.Model, initial);
             peft = adapted.Peft;
             var scorer = new ImageClassifierNetwork(peft, network, processor, device);
             var job = new TrainingJob
@@ -98,6 +100,13 @@ internal static class ImageClassifierTrainer
     /// head in <c>modules_to_save</c>, and the backbone as <c>base_model_name_or_path</c>. PEFT has no task type for image
     /// classification (its examples leave <c>task_type</c> unset), so none is written.
     /// </summary>
+    // PEFT has no task type for image classification; an adapter saved for a text task is refused.
+    private static readonly IReadOnlyDictionary<string, string> s_textTaskTypes = new Dictionary<string, string>
+    {
+        ["SEQ_CLS"] = "mlContext.Peft().TextClassifierFromAdapter",
+        ["TOKEN_CLS"] = "mlContext.Peft().NamedEntityRecognizerFromAdapter",
+    };
+
     internal static PeftConfig MethodConfig(PeftConfig? method, VisionBackbone backbone) =>
         MethodCompletion.Complete(method, backbone.Model, DefaultMethod, backbone.Architecture.DefaultTargetModules, backbone.Architecture.ImageClassifierHeadModules.Union(backbone.UntrainedModules), taskType: null);
 

@@ -29,6 +29,9 @@ internal sealed class RobertaArchitecture : TextArchitecture
     /// <summary>The whole <see cref="RobertaClassificationHead"/> (<c>dense</c> and <c>out_proj</c>).</summary>
     internal override IReadOnlyList<string> SequenceClassifierHeadModules { get; } = new[] { "classifier" };
 
+    // RobertaClassificationHead: dense, then out_proj to the classes.
+    internal override string SequenceClassifierOutputModule => "classifier.out_proj";
+
     internal override string SequenceClassifierClassName => "RobertaForSequenceClassification";
 
     internal override string TokenClassifierClassName => "RobertaForTokenClassification";

@@ -29,6 +29,15 @@ internal abstract class TextArchitecture : BackboneArchitecture
     /// <summary>The sequence-classification head's module names, trained in full and saved under <c>modules_to_save</c>.</summary>
     internal abstract IReadOnlyList<string> SequenceClassifierHeadModules { get; }
 
+    /// <summary>
+    /// The sequence classifier's output layer, whose weight has one row per class: how the number of classes is read from a
+    /// saved adapter's head before the network is built.
+    /// </summary>
+    internal virtual string SequenceClassifierOutputModule => "classifier";
+
+    /// <summary>The token classifier's output layer, one row per tag; <c>classifier</c> in every architecture here.</summary>
+    internal virtual string TokenClassifierOutputModule => "classifier";
+
     /// <summary>Hugging Face's class name of the sequence classifier, written into exported configurations.</summary>
     internal abstract string SequenceClassifierClassName { get; }
 

@@ -35,6 +35,14 @@ internal static class NamedEntityOptionsValidator
             throw new ArgumentOutOfRangeException(nameof(options), options.WindowOverlap, $"`{nameof(options.WindowOverlap)}` must not be negative, got {options.WindowOverlap}.");
         }
 
+        if (options.InitialAdapterDirectory is not null && options.DomainAdaptationSet is not null)
+        {
+            throw new ArgumentException(
+                $"`{nameof(options.DomainAdaptationSet)}` and `{nameof(options.InitialAdapterDirectory)}` are both set: domain-adaptive pre-training starts a new adapter, "
+                + "a continued one is already trained. Set one of them.",
+                nameof(options));
+        }
+
         TrainerOptionsValidator.Validate(options);
     }
 }

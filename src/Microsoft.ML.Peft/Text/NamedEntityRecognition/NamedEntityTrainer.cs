@@ -59,6 +59,8 @@ internal static class NamedEntityTrainer
 
         log.Info($"{training.Count} sentences in {windows.Count} windows of at most {tokenizer.MaxLength} tokens.");
 
+        var initial = PretrainedAdapter.ToContinue(
+            options, NamedEntityAdapterLoader.TaskType, "a named-entity recognizer", NamedEntityAdapterLoader.OtherTasks, backbone.Architecture.TokenClassifierOutputModule, tagCount, options.TagsColumnName);
         int seed = run.DrawSeed();
 
         var method = MethodConfig(options.Method, backbone);
@@ -84,7 +86,7 @@ internal static class NamedEntityTrainer
             }
 
             network = backbone.Architecture.CreateTokenClassifier(encoder, tagCount);
-            var adapted = run.Adapt(network, method, backbone.Model);
+            var adapted = run.Adapt(network, method, backbone.Model, initial);
             peft = adapted.Peft;
             var report = adapted.Report;
             if (adaptation is not null)

@@ -1,6 +1,7 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
 using Microsoft.ML.Peft.Tasks;
+using Microsoft.ML.Peft.Text.TextClassification;
 
 namespace Microsoft.ML.Peft;
 
@@ -65,5 +66,55 @@ public static class TextClassificationCatalog
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(options);
         return new LoraTextClassificationEstimator(catalog.Context, options);
+    }
+
+    /// <summary>
+    /// Creates a <see cref="LoraTextClassificationTransformer"/> from <paramref name="backbone"/> and a saved PEFT sequence-classification
+    /// adapter, e.g. one trained in Python with <c>task_type="SEQ_CLS"</c> and saved with <c>save_pretrained</c>, ready to predict
+    /// without training. The number of classes is the rows of the adapter's classification head.
+    /// </summary>
+    /// <param name="catalog">The catalog, from <c>mlContext.Peft()</c>.</param>
+    /// <param name="backbone">The pretrained encoder the adapter was trained on (its module names and shapes must fit the adapter).</param>
+    /// <param name="adapterDirectory">The folder with <c>adapter_config.json</c> and <c>adapter_model.safetensors</c>.</param>
+    /// <param name="textColumnName">The text column.</param>
+    /// <param name="secondTextColumnName">An optional second text column for sentence pairs.</param>
+    /// <param name="labelNames">
+    /// The class names in the head's order, carried as key values onto <c>PredictedLabel</c> and <c>Score</c>'s slot names; null
+    /// takes the backbone config's <c>id2label</c> when it names exactly the head's classes, else the classes have no names.
+    /// </param>
+    /// <param name="binary">For a two-class head: add a binary classifier's <c>Score</c>, <c>Probability</c> and Boolean
+    /// <c>PredictedLabel</c> (class 1 is true), as <c>BinaryClassification.Evaluate</c> reads them, instead of the multiclass columns.</param>
+    /// <returns>The transformer; it owns the network, so dispose it when done.</returns>
+    /// <exception cref="DirectoryNotFoundException">The adapter folder does not exist.</exception>
+    /// <exception cref="FileNotFoundException">A file of the adapter is missing.</exception>
+    /// <exception cref="ArgumentException">The adapter is not a sequence classifier's (e.g. TOKEN_CLS), or the label names do not match its classes.</exception>
+    /// <exception cref="InvalidDataException">The adapter has no classification head, or its keys or shapes do not fit the backbone.</exception>
+    /// <exception cref="NotSupportedException">The adapter's method or one of its options is not implemented here.</exception>
+    /// <example>
+    /// <code language="csharp">
+    /// using var classifier = mlContext.Peft().TextClassifierFromAdapter(
+    ///     PretrainedModel.FromDirectory("all-MiniLM-L6-v2"), "my-python-adapter", labelNames: new[] { "negative", "positive" });
+    /// var scored = classifier.Transform(data);
+    /// </code>
+    /// </example>
+    public static LoraTextClassificationTransformer TextClassifierFromAdapter(
+        this PeftCatalog catalog,
+        PretrainedModel backbone,
+        string adapterDirectory,
+        string textColumnName = "Text",
+        string? secondTextColumnName = null,
+        IEnumerable<string>? labelNames = null,
+        bool binary = false)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(backbone);
+        TrainerOptionsValidator.RequireColumnNames((nameof(textColumnName), textColumnName));
+        if (secondTextColumnName is not null)
+        {
+            TrainerOptionsValidator.RequireColumnNames((nameof(secondTextColumnName), secondTextColumnName));
+        }
+
+        var columns = new TextClassifierColumns(textColumnName, secondTextColumnName, ClassifierOutputColumns.Default);
+        return TextClassifierAdapterLoader.Load(catalog.Context, backbone, adapterDirectory, columns, labelNames, binary, new LoraTextClassifierOptions().PredictionBatchSize);
     }
 }

@@ -39,12 +39,14 @@ internal static class TextClassifierTrainer
 
         var encodedValidation = validation is null ? null : Encode(validation, tokenizer);
 
+        var initial = PretrainedAdapter.ToContinue(
+            options, TextClassifierAdapterLoader.TaskType, "a text classifier", TextClassifierAdapterLoader.OtherTasks, backbone.Architecture.SequenceClassifierOutputModule, label.ClassCount, options.LabelColumnName);
         run.DrawSeed();
         var network = backbone.Architecture.CreateSequenceClassifier(backbone.CreateEncoder(), label.ClassCount);
         PeftModel? peft = null;
         try
         {
-            var adapted = run.Adapt(network, MethodConfig(options.Method, backbone), backbone.Model);
+            var adapted = run.Adapt(network, MethodConfig(options.Method, backbone), backbone.Model, initial);
             peft = adapted.Peft;
             var report = adapted.Report;
 

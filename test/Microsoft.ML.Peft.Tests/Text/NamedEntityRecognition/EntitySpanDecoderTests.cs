@@ -4,6 +4,8 @@ using Microsoft.ML.Peft.Backbones;
 using Microsoft.ML.Peft.Backbones.Text;
 using Microsoft.ML.Peft.Text.NamedEntityRecognition;
 
+using Microsoft.ML.Peft.Tests.Infrastructure;
+
 namespace Microsoft.ML.Peft.Tests.Text.NamedEntityRecognition;
 
 /// <summary>Entity spans from per-word tags and probabilities: seqeval default-mode chunks, character spans, mean scores.</summary>
@@ -96,11 +98,4 @@ public sealed class EntitySpanDecoderTests
     }
 
     private static string[] Substrings(EntitySpans spans) => spans.Starts.Zip(spans.Lengths, (s, l) => Text.Substring(s, l)).ToArray();
-
-    private sealed class FloatTolerance(float tolerance) : IEqualityComparer<float>
-    {
-        public bool Equals(float x, float y) => Math.Abs(x - y) <= tolerance;
-
-        public int GetHashCode(float obj) => 0;
-    }
 }

@@ -552,13 +552,6 @@ public sealed class LoraTextClassificationEstimatorTests : IDisposable
         public string Label { get; set; } = string.Empty;
     }
 
-    private sealed class FloatTolerance(float tolerance) : IEqualityComparer<float>
-    {
-        public bool Equals(float x, float y) => Math.Abs(x - y) <= tolerance;
-
-        public int GetHashCode(float obj) => 0;
-    }
-
     private sealed class TextOnlyRow
     {
         public string Text { get; set; } = string.Empty;

@@ -87,13 +87,6 @@ public sealed class PeftMethodTextClassificationTests : IDisposable
         ((IDisposable)((TransformerChain<ITransformer>)loaded).First(t => t is LoraTextClassificationTransformer)).Dispose();
     }
 
-    private sealed class FloatTolerance(float tolerance) : IEqualityComparer<float>
-    {
-        public bool Equals(float x, float y) => Math.Abs(x - y) <= tolerance;
-
-        public int GetHashCode(float obj) => 0;
-    }
-
     private static PeftConfig Config(string method) => method switch
     {
         "singular-value tuning" => new SingularValueTuningConfig(),
