@@ -58,7 +58,9 @@ internal sealed class LoadedStage
     /// </summary>
     internal (PeftModel Peft, Device Device) LoadAdapter(nn.Module network)
     {
-        var peft = ArchiveEntries.ReadAdapter(_context.Archive, _context.Prefix + StageArchive.AdapterFolder, _context.ArchivePath, network);
+        var peft = Fields["adapter"]?.GetValue<bool>() == false
+            ? PeftModel.WithoutAdapter(network)
+            : ArchiveEntries.ReadAdapter(_context.Archive, _context.Prefix + StageArchive.AdapterFolder, _context.ArchivePath, network);
         if (Fields["merged"]?.GetValue<bool>() == true)
         {
             peft.MergeAdapter();

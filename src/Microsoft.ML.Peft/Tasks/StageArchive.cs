@@ -19,6 +19,8 @@ namespace Microsoft.ML.Peft.Tasks;
 ///   "backbone"              object  the pretrained model's reference: model type, source, folder, weights' fingerprint
 ///   "prediction_batch_size" int     rows predicted at once by Transform; absent: the task's default
 ///   "merged"                bool    the adapter was merged into the base weights when saved; it is merged again on load
+///   "adapter"               bool    false for a stage that applies no adapter (a text embedding of the bare encoder),
+///                                   whose adapter/ folder is then empty; absent: true
 ///   "preprocessor"          string  the folder of the preprocessor's files, e.g. "tokenizer/"; absent: "tokenizer/"
 ///   ...                             the task's fields, e.g. the text classifier's "text_column", "label_count",
 ///                                   "label_key_values", "max_sequence_length"
@@ -54,9 +56,14 @@ internal static class StageArchive
         json["backbone"] = stage.Backbone.ToJson();
         json["prediction_batch_size"] = stage.PredictionBatchSize;
         json["merged"] = stage.Peft.IsMerged;
+        json["adapter"] = stage.Peft.AdapterNames.Count > 0;
         json["preprocessor"] = stage.PreprocessorFolder;
         ArchiveEntries.WriteJson(archive, prefix + StageFile, json);
-        ArchiveEntries.WriteAdapter(archive, prefix + AdapterFolder, directory => stage.Peft.SaveAdapter(directory));
+        if (stage.Peft.AdapterNames.Count > 0)
+        {
+            ArchiveEntries.WriteAdapter(archive, prefix + AdapterFolder, directory => stage.Peft.SaveAdapter(directory));
+        }
+
         ArchiveEntries.WriteFolder(archive, prefix + stage.PreprocessorFolder, stage.PreprocessorFiles);
     }
 

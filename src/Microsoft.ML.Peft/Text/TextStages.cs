@@ -5,6 +5,7 @@ using System.Runtime.CompilerServices;
 using Microsoft.ML.Peft.Tasks;
 using Microsoft.ML.Peft.Text.NamedEntityRecognition;
 using Microsoft.ML.Peft.Text.TextClassification;
+using Microsoft.ML.Peft.Text.TextEmbedding;
 
 namespace Microsoft.ML.Peft.Text;
 
@@ -17,5 +18,6 @@ internal static class TextStages
     {
         StageLoaderRegistry.Register(LoraTextClassificationTransformer.Kind, TextClassifierArchive.Load);
         StageLoaderRegistry.Register(LoraNamedEntityRecognitionTransformer.Kind, NamedEntityArchive.Load);
+        StageLoaderRegistry.Register(TextEmbeddingTransformer.Kind, TextEmbeddingArchive.Load);
     }
 }

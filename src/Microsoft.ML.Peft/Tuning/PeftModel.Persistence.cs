@@ -51,6 +51,12 @@ public sealed partial class PeftModel
         }
     }
 
+    /// <summary>
+    /// A wrapper with no adapter, for a stage that runs the base model as it is (a text embedding of the bare encoder): it
+    /// moves the model between devices and disposes like any other, and adapters can still be loaded onto it.
+    /// </summary>
+    internal static PeftModel WithoutAdapter(nn.Module model) => new(model, outputModuleName: null);
+
     /// <summary>Loads another saved adapter under <paramref name="adapterName"/>; it stays inactive until selected.</summary>
     /// <param name="directory">The folder with <c>adapter_config.json</c> and <c>adapter_model.safetensors</c>.</param>
     /// <param name="adapterName">A new adapter name.</param>

@@ -169,7 +169,7 @@ public sealed class LoraConfig : PeftConfig
 
         if (_useDora && _useLoraBias)
         {
-            throw new ArgumentException($"`{nameof(UseLoraBias)}` is not supported with DoRA; set `{nameof(UseLoraBias)} = false` or `{nameof(UseDora)} = false`.", nameof(UseLoraBias));
+            throw new ArgumentException($"`{nameof(UseLoraBias)}` (lora_bias) is not supported with DoRA (use_dora); set `{nameof(UseLoraBias)} = false` or `{nameof(UseDora)} = false`.", nameof(UseLoraBias));
         }
 
         if (_pissaIterations is not null)

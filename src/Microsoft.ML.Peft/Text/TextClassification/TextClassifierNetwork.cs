@@ -35,25 +35,6 @@ internal sealed class TextClassifierNetwork : IDisposable
 
     internal int LabelCount => Network.LabelCount;
 
-    /// <summary>Pads encoded rows to the longest among them and moves them to the device as (ids, token types, mask).</summary>
-    internal static (Tensor Ids, Tensor Types, Tensor Mask) Collate(IReadOnlyList<EncodedText> rows, long padId, Device device)
-    {
-        int time = rows.Max(r => r.Length);
-        var ids = new long[rows.Count * time];
-        var types = new long[rows.Count * time];
-        var mask = new long[rows.Count * time];
-        Array.Fill(ids, padId);
-        for (int i = 0; i < rows.Count; i++)
-        {
-            rows[i].InputIds.CopyTo(ids, i * time);
-            rows[i].TokenTypeIds.CopyTo(types, i * time);
-            Array.Fill(mask, 1L, i * time, rows[i].Length);
-        }
-
-        long[] shape = { rows.Count, time };
-        return (tensor(ids, shape).to(device), tensor(types, shape).to(device), tensor(mask, shape).to(device));
-    }
-
     /// <summary>The logits and class probabilities of each encoded row, in the given order.</summary>
     internal ClassScores[] Score(IReadOnlyList<EncodedText> rows, int batchSize)
     {
@@ -65,7 +46,7 @@ internal sealed class TextClassifierNetwork : IDisposable
             BatchInference.ForEachBatch(rows.Select(r => r.Length).ToArray(), batchSize, batch =>
             {
                 using var scope = NewDisposeScope();
-                var (ids, types, mask) = Collate(batch.Select(i => rows[i]).ToList(), Tokenizer.Layout.PadId, Device);
+                var (ids, types, mask) = EncodedBatch.Collate(batch.Select(i => rows[i]).ToList(), Tokenizer.Layout.PadId, Device);
                 var output = Network.call(ids, types, mask);
                 var logits = output.to(ScalarType.Float32).cpu().data<float>().ToArray();
                 var probabilities = nn.functional.softmax(output, 1).to(ScalarType.Float32).cpu().data<float>().ToArray();

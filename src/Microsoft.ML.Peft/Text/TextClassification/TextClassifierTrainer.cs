@@ -57,7 +57,7 @@ internal static class TextClassifierTrainer
                 ExampleLengths = encoded.Select(e => e.Length).ToArray(),
                 ComputeLoss = (indices, dev) =>
                 {
-                    var (ids, types, mask) = TextClassifierNetwork.Collate(indices.Select(i => encoded[i]).ToList(), tokenizer.Layout.PadId, dev);
+                    var (ids, types, mask) = EncodedBatch.Collate(indices.Select(i => encoded[i]).ToList(), tokenizer.Layout.PadId, dev);
                     using var target = tensor(indices.Select(i => (long)training.Labels[i]).ToArray(), device: dev);
                     return nn.functional.cross_entropy(network.call(ids, types, mask), target);
                 },
@@ -69,7 +69,7 @@ internal static class TextClassifierTrainer
                         () => Accuracy(peft, network, tokenizer, device, encodedValidation, validation!.Labels, options.PredictionBatchSize),
                         () => ValidationLoss.Mean(encodedValidation.Select(e => e.Length).ToArray(), options.PredictionBatchSize, indices =>
                         {
-                            var (ids, types, mask) = TextClassifierNetwork.Collate(indices.Select(i => encodedValidation[i]).ToList(), tokenizer.Layout.PadId, device);
+                            var (ids, types, mask) = EncodedBatch.Collate(indices.Select(i => encodedValidation[i]).ToList(), tokenizer.Layout.PadId, device);
                             using var target = tensor(indices.Select(i => (long)validation!.Labels[i]).ToArray(), device: device);
                             return (nn.functional.cross_entropy(network.call(ids, types, mask), target, reduction: nn.Reduction.Sum), indices.Length);
                         })),

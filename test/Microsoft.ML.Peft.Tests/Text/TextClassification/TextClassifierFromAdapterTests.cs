@@ -203,6 +203,15 @@ public sealed class TextClassifierFromAdapterTests : IDisposable
         Assert.Contains("base_model.model.classifier.weight", noHead.Message, StringComparison.Ordinal);
         Assert.Contains("modules_to_save", noHead.Message, StringComparison.Ordinal);
 
+        // Fields that conflict: DoRA with a bias on B, which neither PEFT nor this library supports.
+        var dora = config.DeepClone().AsObject();
+        dora["use_dora"] = true;
+        dora["lora_bias"] = true;
+        File.WriteAllText(Path.Combine(headless, PeftModel.AdapterConfigFileName), dora.ToJsonString());
+        var conflict = Assert.Throws<InvalidDataException>(() => _ml.Peft().TextClassifierFromAdapter(backbone, headless));
+        Assert.True(conflict.Message.Contains("lora_bias", StringComparison.Ordinal), conflict.Message);
+        Assert.Contains("adapter_config.json", conflict.Message, StringComparison.Ordinal);
+
         // A PEFT method not implemented here is named, with the implemented ones.
         config["peft_type"] = "OFT";
         File.WriteAllText(Path.Combine(headless, PeftModel.AdapterConfigFileName), config.ToJsonString());
