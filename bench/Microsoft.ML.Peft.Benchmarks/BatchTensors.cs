@@ -43,20 +43,8 @@ internal sealed class BatchTensors : IDisposable
     /// <summary>Tokenized rows padded with <paramref name="padId"/> to <paramref name="time"/> tokens (at least the longest row).</summary>
     internal static BatchTensors Collate(IReadOnlyList<EncodedText> rows, IReadOnlyList<long> labels, int time, long padId)
     {
-        time = Math.Max(time, rows.Max(r => r.Length));
-        var ids = new long[rows.Count * time];
-        var types = new long[rows.Count * time];
-        var mask = new long[rows.Count * time];
-        Array.Fill(ids, padId);
-        for (int i = 0; i < rows.Count; i++)
-        {
-            rows[i].InputIds.CopyTo(ids, i * time);
-            rows[i].TokenTypeIds.CopyTo(types, i * time);
-            Array.Fill(mask, 1L, i * time, rows[i].Length);
-        }
-
-        long[] shape = { rows.Count, time };
-        return new BatchTensors(tensor(ids, shape), tensor(types, shape), tensor(mask, shape), tensor(labels.ToArray()));
+        var (ids, types, mask) = EncodedBatch.Collate(rows, padId, CPU, minLength: time);
+        return new BatchTensors(ids, types, mask, tensor(labels.ToArray()));
     }
 
     /// <summary>The rows <paramref name="rows"/> of <paramref name="batch"/>, as a new batch.</summary>

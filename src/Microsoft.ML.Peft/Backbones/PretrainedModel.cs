@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Microsoft.ML.Peft.Backbones;
 using Microsoft.ML.Peft.Backbones.Bert;
 using Microsoft.ML.Peft.Formats;
+using Microsoft.ML.Peft.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -95,6 +96,7 @@ public sealed class PretrainedModel
     public static PretrainedModel FromDirectory(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        TorchNativeLibrary.EnsureLoaded();
         string directory = Path.GetFullPath(path);
         if (!System.IO.Directory.Exists(directory))
         {
@@ -136,6 +138,7 @@ public sealed class PretrainedModel
         ArgumentNullException.ThrowIfNull(onnxModel);
         ArgumentNullException.ThrowIfNull(vocabulary);
         ArgumentException.ThrowIfNullOrWhiteSpace(sourceName);
+        TorchNativeLibrary.EnsureLoaded();
         return BertOnnxBackbone.Import(onnxModel, vocabulary, sourceName, lowerCase, numAttentionHeads);
     }
 

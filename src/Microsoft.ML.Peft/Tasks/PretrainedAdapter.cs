@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Microsoft.ML.Peft.Adapters;
 using Microsoft.ML.Peft.Formats;
 using Microsoft.ML.Peft.Formats.SafeTensors;
+using Microsoft.ML.Peft.Training;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Peft.Tasks;
@@ -176,6 +177,32 @@ internal sealed class PretrainedAdapter
         }
 
         return LabelKeyValues.FromNames(fromConfig);
+    }
+
+    /// <summary>
+    /// Loads the adapter frozen onto <paramref name="network"/>, moves both to the device the MLContext selects, in eval mode,
+    /// and wraps them in the task's transformer; the network (and adapter) are disposed when any step fails.
+    /// </summary>
+    internal T BuildFrozen<T>(MLContext context, nn.Module network, Func<PeftModel, Device, T> wrap) => Build(context, network, () => LoadOnto(network, trainable: false), wrap);
+
+    /// <summary>What <see cref="BuildFrozen"/> does, with the adapter loaded by <paramref name="load"/> (e.g. none).</summary>
+    internal static T Build<T>(MLContext context, nn.Module network, Func<PeftModel> load, Func<PeftModel, Device, T> wrap)
+    {
+        PeftModel? peft = null;
+        try
+        {
+            peft = load();
+            var device = DeviceSelector.Select(context);
+            peft.To(device);
+            network.eval();
+            return wrap(peft, device);
+        }
+        catch
+        {
+            peft?.Dispose();
+            network.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Loads the adapter onto <paramref name="network"/> and activates it (trainable to continue training, else frozen).</summary>

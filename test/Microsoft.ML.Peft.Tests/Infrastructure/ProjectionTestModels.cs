@@ -101,4 +101,23 @@ internal static class AdapterFiles
 
     internal static void ReplaceWeights(string directory, Dictionary<string, Tensor> tensors) =>
         SafeTensorsFile.Write(Path.Combine(directory, PeftModel.AdapterWeightsFileName), tensors, new Dictionary<string, string> { ["format"] = "pt" });
+
+    /// <summary>
+    /// Saves a fresh <see cref="UpDownModel"/>'s adapter of <paramref name="config"/> to <paramref name="directory"/>, edits its
+    /// tensors, and returns what loading the edited file onto another fresh model throws.
+    /// </summary>
+    internal static InvalidDataException LoadEdited(string directory, PeftConfig config, Action<Dictionary<string, Tensor>> edit)
+    {
+        using (var model = new UpDownModel())
+        using (var peft = PeftModel.Create(model, config))
+        {
+            peft.SaveAdapter(directory);
+        }
+
+        var tensors = Weights(directory);
+        edit(tensors);
+        ReplaceWeights(directory, tensors);
+        using var fresh = new UpDownModel();
+        return Assert.Throws<InvalidDataException>(() => PeftModel.FromPretrained(fresh, directory));
+    }
 }

@@ -7,10 +7,13 @@ namespace Microsoft.ML.Peft.Backbones.Text;
 /// <summary>Encoded texts as one padded batch, the input every text encoder takes.</summary>
 internal static class EncodedBatch
 {
-    /// <summary>Pads encoded rows to the longest among them and moves them to the device as (ids, token types, mask).</summary>
-    internal static (Tensor Ids, Tensor Types, Tensor Mask) Collate(IReadOnlyList<EncodedText> rows, long padId, Device device)
+    /// <summary>
+    /// Pads encoded rows to the longest among them (or to <paramref name="minLength"/> when longer, for a fixed shape) and moves
+    /// them to the device as (ids, token types, mask).
+    /// </summary>
+    internal static (Tensor Ids, Tensor Types, Tensor Mask) Collate(IReadOnlyList<EncodedText> rows, long padId, Device device, int minLength = 0)
     {
-        int time = rows.Max(r => r.Length);
+        int time = Math.Max(minLength, rows.Max(r => r.Length));
         var ids = new long[rows.Count * time];
         var types = new long[rows.Count * time];
         var mask = new long[rows.Count * time];

@@ -3,7 +3,6 @@
 using Microsoft.ML.Peft.Backbones;
 using Microsoft.ML.Peft.Backbones.Text;
 using Microsoft.ML.Peft.Tasks;
-using Microsoft.ML.Peft.Training;
 
 namespace Microsoft.ML.Peft.Text.NamedEntityRecognition;
 
@@ -31,21 +30,8 @@ internal static class NamedEntityAdapterLoader
         var names = PretrainedAdapter.ClassNames(tagNames, backbone, rows, nameof(tagNames), adapterDirectory);
         var tokenizer = text.CreateTokenizer();
         var network = text.Architecture.CreateTokenClassifier(text.CreateEncoder(), rows);
-        PeftModel? peft = null;
-        try
-        {
-            peft = adapter.LoadOnto(network, trainable: false);
-            var device = DeviceSelector.Select(context);
-            peft.To(device);
-            network.eval();
-            return new LoraNamedEntityRecognitionTransformer(
-                new TokenClassifierNetwork(peft, network, tokenizer, windowOverlap: null, device), columns, names, BackboneReference.Of(backbone), predictionBatchSize, trainingInfo: null);
-        }
-        catch
-        {
-            peft?.Dispose();
-            network.Dispose();
-            throw;
-        }
+        return adapter.BuildFrozen(context, network, (peft, device) =>
+            new LoraNamedEntityRecognitionTransformer(
+                new TokenClassifierNetwork(peft, network, tokenizer, windowOverlap: null, device), columns, names, BackboneReference.Of(backbone), predictionBatchSize, trainingInfo: null));
     }
 }

@@ -3,7 +3,6 @@
 using Microsoft.ML.Peft.Backbones;
 using Microsoft.ML.Peft.Backbones.Text;
 using Microsoft.ML.Peft.Tasks;
-using Microsoft.ML.Peft.Training;
 
 namespace Microsoft.ML.Peft.Text.TextClassification;
 
@@ -37,20 +36,7 @@ internal static class TextClassifierAdapterLoader
         var label = binary ? ClassifierLabel.Binary : new ClassifierLabel(IsBinary: false, rows, names);
         var tokenizer = text.CreateTokenizer();
         var network = text.Architecture.CreateSequenceClassifier(text.CreateEncoder(), rows);
-        PeftModel? peft = null;
-        try
-        {
-            peft = adapter.LoadOnto(network, trainable: false);
-            var device = DeviceSelector.Select(context);
-            peft.To(device);
-            network.eval();
-            return new LoraTextClassificationTransformer(new TextClassifierNetwork(peft, network, tokenizer, device), columns, label, BackboneReference.Of(backbone), predictionBatchSize, trainingInfo: null);
-        }
-        catch
-        {
-            peft?.Dispose();
-            network.Dispose();
-            throw;
-        }
+        return adapter.BuildFrozen(context, network, (peft, device) =>
+            new LoraTextClassificationTransformer(new TextClassifierNetwork(peft, network, tokenizer, device), columns, label, BackboneReference.Of(backbone), predictionBatchSize, trainingInfo: null));
     }
 }

@@ -3,7 +3,6 @@
 using Microsoft.ML.Peft.Backbones;
 using Microsoft.ML.Peft.Backbones.Text;
 using Microsoft.ML.Peft.Tasks;
-using Microsoft.ML.Peft.Training;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Peft.Text.TextEmbedding;
@@ -28,22 +27,10 @@ internal static class TextEmbeddingBuilder
         adapter?.RequireTaskType(TaskType, "a text embedding (an adapter on the bare encoder, AutoModel in Python)", s_otherTasks);
         tokenizer ??= text.CreateTokenizer(maxSequenceLength);
         var encoder = text.CreateEncoder();
-        PeftModel? peft = null;
-        try
-        {
-            peft = loadAdapter is not null ? loadAdapter(encoder)
-                : adapter is not null ? adapter.LoadOnto(encoder, trainable: false)
-                : PeftModel.WithoutAdapter(encoder);
-            var device = DeviceSelector.Select(context);
-            peft.To(device);
-            encoder.eval();
-            return new TextEmbeddingTransformer(new TextEmbeddingNetwork(peft, encoder, tokenizer, pooling, normalize, device), inputColumn, outputColumn, reference ?? BackboneReference.Of(backbone), batchSize);
-        }
-        catch
-        {
-            peft?.Dispose();
-            encoder.Dispose();
-            throw;
-        }
+        Func<PeftModel> load = loadAdapter is not null ? () => loadAdapter(encoder)
+            : adapter is not null ? () => adapter.LoadOnto(encoder, trainable: false)
+            : () => PeftModel.WithoutAdapter(encoder);
+        return PretrainedAdapter.Build(context, encoder, load, (peft, device) =>
+            new TextEmbeddingTransformer(new TextEmbeddingNetwork(peft, encoder, tokenizer, pooling, normalize, device), inputColumn, outputColumn, reference ?? BackboneReference.Of(backbone), batchSize));
     }
 }
