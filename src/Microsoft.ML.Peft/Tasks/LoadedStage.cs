@@ -2,7 +2,6 @@
 
 using System.Text.Json.Nodes;
 using Microsoft.ML.Peft.Backbones;
-using Microsoft.ML.Peft.Training;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Peft.Tasks;
@@ -53,40 +52,26 @@ internal sealed class LoadedStage
         (RequiredInt(name + "_count"), Fields[name + "_key_values"] is JsonObject values ? LabelKeyValues.FromJson(values, Source) : null);
 
     /// <summary>
-    /// Loads the saved adapter onto <paramref name="network"/> (built by the task with the saved shape), merges it when it was
-    /// saved merged, and moves it to the device the MLContext selects, in eval mode. The caller disposes the network on failure.
+    /// Loads the saved adapter onto <paramref name="network"/> (built by the task with the saved shape), merged when it was saved
+    /// merged, or none for a stage saved without one; moves it to the device the MLContext selects, in eval mode, and wraps it
+    /// in the task's transformer. The network and adapter are disposed when any step fails.
     /// </summary>
-    internal (PeftModel Peft, Device Device) LoadAdapter(nn.Module network)
+    internal ITransformer Build(nn.Module network, Func<PeftModel, Device, ITransformer> wrap) =>
+        PretrainedAdapter.Build(_context.Context, network, () => ReadAdapter(network), wrap);
+
+    private PeftModel ReadAdapter(nn.Module network)
     {
-        var peft = Fields["adapter"]?.GetValue<bool>() == false
-            ? PeftModel.WithoutAdapter(network)
-            : ArchiveEntries.ReadAdapter(_context.Archive, _context.Prefix + StageArchive.AdapterFolder, _context.ArchivePath, network);
+        if (Fields["adapter"]?.GetValue<bool>() == false)
+        {
+            return PeftModel.WithoutAdapter(network);
+        }
+
+        var peft = ArchiveEntries.ReadAdapter(_context.Archive, _context.Prefix + StageArchive.AdapterFolder, _context.ArchivePath, network);
         if (Fields["merged"]?.GetValue<bool>() == true)
         {
             peft.MergeAdapter();
         }
 
-        var device = DeviceSelector.Select(_context.Context);
-        peft.To(device);
-        network.eval();
-        return (peft, device);
-    }
-
-    /// <summary>
-    /// Loads the adapter onto <paramref name="network"/> (<see cref="LoadAdapter"/>) and wraps it in the task's transformer;
-    /// the network is disposed when either fails.
-    /// </summary>
-    internal ITransformer Build(nn.Module network, Func<PeftModel, Device, ITransformer> wrap)
-    {
-        try
-        {
-            var (peft, device) = LoadAdapter(network);
-            return wrap(peft, device);
-        }
-        catch
-        {
-            network.Dispose();
-            throw;
-        }
+        return peft;
     }
 }

@@ -67,7 +67,7 @@ internal static class StageArchive
         ArchiveEntries.WriteFolder(archive, prefix + stage.PreprocessorFolder, stage.PreprocessorFiles);
     }
 
-    /// <summary>Reads a stage's <c>stage.json</c>, resolves its backbone and reads its preprocessor files; the adapter is read by <see cref="LoadedStage.LoadAdapter"/>.</summary>
+    /// <summary>Reads a stage's <c>stage.json</c>, resolves its backbone and reads its preprocessor files; the adapter is read by <see cref="LoadedStage.Build"/>.</summary>
     /// <param name="context">The archive and stage folder.</param>
     /// <param name="description">The stage's name in messages, e.g. "text classifier".</param>
     /// <exception cref="InvalidDataException">The stage is of another format version, or a field is missing.</exception>

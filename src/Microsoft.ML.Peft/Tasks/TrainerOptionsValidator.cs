@@ -38,6 +38,15 @@ internal static class TrainerOptionsValidator
         }
     }
 
+    /// <summary>Checks a <c>MaxSequenceLength</c> option: null, or between the minimum and the backbone's maximum.</summary>
+    internal static void SequenceLength(int? maxSequenceLength, PretrainedModel backbone)
+    {
+        if (maxSequenceLength is { } length && (length < TrainerOptionDefaults.MinSequenceLength || length > backbone.MaxSequenceLength))
+        {
+            throw new ArgumentOutOfRangeException("options", length, $"`MaxSequenceLength` must be between {TrainerOptionDefaults.MinSequenceLength} and the backbone's {backbone.MaxSequenceLength}, got {length}.");
+        }
+    }
+
     /// <summary>Checks the shared options; call it after <see cref="RequireBackbone"/> and the task's own checks.</summary>
     internal static void Validate(PeftTrainerOptions options)
     {
@@ -51,10 +60,7 @@ internal static class TrainerOptionsValidator
             throw new ArgumentOutOfRangeException(nameof(options), rate, $"`{nameof(options.LearningRate)}` must be a positive number, or null for the method's default; got {rate}.");
         }
 
-        if (options.MaxSequenceLength is { } length && (length < TrainerOptionDefaults.MinSequenceLength || length > backbone.MaxSequenceLength))
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), length, $"`{nameof(options.MaxSequenceLength)}` must be between {TrainerOptionDefaults.MinSequenceLength} and the backbone's {backbone.MaxSequenceLength}, got {length}.");
-        }
+        SequenceLength(options.MaxSequenceLength, backbone);
 
         if (options.EarlyStoppingPatience is not null && options.ValidationSet is null)
         {

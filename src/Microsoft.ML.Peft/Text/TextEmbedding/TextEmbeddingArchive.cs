@@ -38,8 +38,10 @@ internal static class TextEmbeddingArchive
         bool normalize = stage.Fields["normalize"]?.GetValue<bool>() ?? throw new InvalidDataException($"{stage.Source}: missing \"normalize\".");
         var backbone = stage.Backbone.AsText("TextEmbedding");
         var tokenizer = TextStageTokenizer.Read(stage, backbone);
-        return TextEmbeddingBuilder.Build(
-            context.Context, stage.Backbone, adapterDirectory: null, encoder => stage.LoadAdapter(encoder).Peft, pooling, normalize, tokenizer, maxSequenceLength: null,
-            stage.RequiredString("input_column"), stage.RequiredString("output_column"), stage.PredictionBatchSize(64), stage.Reference);
+        string input = stage.RequiredString("input_column");
+        string output = stage.RequiredString("output_column");
+        var encoder = backbone.CreateEncoder();
+        return stage.Build(encoder, (peft, device) =>
+            new TextEmbeddingTransformer(new TextEmbeddingNetwork(peft, encoder, tokenizer, pooling, normalize, device), input, output, stage.Reference, stage.PredictionBatchSize(TextEmbeddingBuilder.DefaultBatchSize)));
     }
 }

@@ -18,19 +18,23 @@ internal static class TextEmbeddingBuilder
         ["TOKEN_CLS"] = "mlContext.Peft().NamedEntityRecognizerFromAdapter (a token classifier's adapter)",
     };
 
-    /// <summary>A transformer over <paramref name="backbone"/>, with the adapter in <paramref name="adapterDirectory"/> when set.</summary>
-    internal static TextEmbeddingTransformer Build(
-        MLContext context, PretrainedModel backbone, string? adapterDirectory, Func<nn.Module, PeftModel>? loadAdapter, TextEmbeddingPooling pooling, bool normalize, TextTokenizer? tokenizer, int? maxSequenceLength, string inputColumn, string outputColumn, int batchSize, BackboneReference? reference = null)
+    /// <summary>Texts embedded at once by default (<see cref="TextEmbeddingOptions.BatchSize"/>).</summary>
+    internal const int DefaultBatchSize = 64;
+
+    /// <summary>A transformer over the options' backbone, with the adapter in <see cref="TextEmbeddingOptions.AdapterDirectory"/> when set.</summary>
+    internal static TextEmbeddingTransformer Build(MLContext context, TextEmbeddingOptions options)
     {
+        var backbone = options.Backbone!;
         var text = backbone.AsText("TextEmbedding");
-        var adapter = adapterDirectory is null ? null : PretrainedAdapter.Open(adapterDirectory, nameof(TextEmbeddingOptions.AdapterDirectory));
+        var adapter = options.AdapterDirectory is { } directory ? PretrainedAdapter.Open(directory, nameof(TextEmbeddingOptions.AdapterDirectory)) : null;
         adapter?.RequireTaskType(TaskType, "a text embedding (an adapter on the bare encoder, AutoModel in Python)", s_otherTasks);
-        tokenizer ??= text.CreateTokenizer(maxSequenceLength);
+        var tokenizer = text.CreateTokenizer(options.MaxSequenceLength);
         var encoder = text.CreateEncoder();
-        Func<PeftModel> load = loadAdapter is not null ? () => loadAdapter(encoder)
-            : adapter is not null ? () => adapter.LoadOnto(encoder, trainable: false)
-            : () => PeftModel.WithoutAdapter(encoder);
-        return PretrainedAdapter.Build(context, encoder, load, (peft, device) =>
-            new TextEmbeddingTransformer(new TextEmbeddingNetwork(peft, encoder, tokenizer, pooling, normalize, device), inputColumn, outputColumn, reference ?? BackboneReference.Of(backbone), batchSize));
+        return PretrainedAdapter.Build(
+            context,
+            encoder,
+            () => adapter is null ? PeftModel.WithoutAdapter(encoder) : adapter.LoadOnto(encoder, trainable: false),
+            (peft, device) => new TextEmbeddingTransformer(
+                new TextEmbeddingNetwork(peft, encoder, tokenizer, options.Pooling, options.Normalize, device), options.InputColumnName, options.OutputColumnName, BackboneReference.Of(backbone), options.BatchSize));
     }
 }

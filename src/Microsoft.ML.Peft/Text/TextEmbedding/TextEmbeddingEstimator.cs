@@ -42,9 +42,7 @@ public sealed class TextEmbeddingEstimator : IEstimator<TextEmbeddingTransformer
     {
         ArgumentNullException.ThrowIfNull(input);
         SchemaErrors.FindText(input.Schema, "Text", _options.InputColumnName);
-        return TextEmbeddingBuilder.Build(
-            _context, _options.Backbone!, _options.AdapterDirectory, loadAdapter: null, _options.Pooling, _options.Normalize, tokenizer: null, _options.MaxSequenceLength,
-            _options.InputColumnName, _options.OutputColumnName, _options.BatchSize);
+        return TextEmbeddingBuilder.Build(_context, _options);
     }
 
     private static void Validate(TextEmbeddingOptions options)
@@ -63,10 +61,7 @@ public sealed class TextEmbeddingEstimator : IEstimator<TextEmbeddingTransformer
             throw new ArgumentOutOfRangeException(nameof(options), options.Pooling, $"`{nameof(options.Pooling)}` must be one of {string.Join(", ", Enum.GetNames<TextEmbeddingPooling>())}, got {options.Pooling}.");
         }
 
-        if (options.MaxSequenceLength is { } length && (length < TrainerOptionDefaults.MinSequenceLength || length > options.Backbone.MaxSequenceLength))
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), length, $"`{nameof(options.MaxSequenceLength)}` must be between {TrainerOptionDefaults.MinSequenceLength} and the backbone's {options.Backbone.MaxSequenceLength}, got {length}.");
-        }
+        TrainerOptionsValidator.SequenceLength(options.MaxSequenceLength, options.Backbone);
 
         if (options.AdapterDirectory is { } adapter && !Directory.Exists(adapter))
         {

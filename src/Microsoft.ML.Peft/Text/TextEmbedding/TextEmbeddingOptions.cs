@@ -34,5 +34,5 @@ public sealed class TextEmbeddingOptions
     public int? MaxSequenceLength { get; set; }
 
     /// <summary>Texts embedded at once by <c>Transform</c>. Default 64.</summary>
-    public int BatchSize { get; set; } = 64;
+    public int BatchSize { get; set; } = Text.TextEmbedding.TextEmbeddingBuilder.DefaultBatchSize;
 }
