@@ -18,7 +18,8 @@ internal sealed class BenchmarkOptions
           --sections LIST        comma-separated: training, inference, padding, paca, mixed-adapters
                                  (default: training,inference,padding); paca compares peak RSS of LoRA r vs PaCA 2r
                                  (same trainable count), dropout 0; or `methods` alone: the PEFT-method comparison on
-                                 SMS spam with the estimator
+                                 SMS spam with the estimator; or `memory` alone: the resident memory of the main job,
+                                 phase by phase, of repeated scoring, and PredictionEngine latency
           --methods LIST         methods to compare (default: all; see MethodCatalog.cs)
           --epochs N             training epochs per method in the comparison (default 1)
           --batch N              rows per batch (default 8)
@@ -33,6 +34,7 @@ internal sealed class BenchmarkOptions
           --rank N               LoRA rank (default 8)
           --alpha X              LoRA alpha (default 16)
           --lora-dropout X       LoRA dropout (default 0.1, as the sample; PEFT's default is 0)
+          --scoring-passes N     Transform passes over 1,000 rows in the memory section (default 20)
           --seed N               seed of weights, inputs and batch order (default 1)
           --help                 this text
         """;
@@ -77,6 +79,9 @@ internal sealed class BenchmarkOptions
     /// <summary>Epochs per method in the comparison.</summary>
     internal int Epochs { get; private set; } = 1;
 
+    /// <summary>How many times the memory section scores its 1,000 rows.</summary>
+    internal int ScoringPasses { get; private set; } = 20;
+
     /// <summary>The method a comparison child trains.</summary>
     internal string? Method { get; private set; }
 
@@ -91,7 +96,12 @@ internal sealed class BenchmarkOptions
     /// <summary>The comparison of PEFT methods, which runs alone (it trains real models for minutes each).</summary>
     internal bool ComparesMethods => Sections.Contains(MethodsSection);
 
+    /// <summary>The memory of the main job and of serving, which runs alone (it trains the main job).</summary>
+    internal bool MeasuresMemory => Sections.Contains(MemorySection);
+
     internal const string MethodsSection = "methods";
+
+    internal const string MemorySection = "memory";
 
     // Image backbones run only when named, so the default run and its report stay as they were.
     private static IReadOnlyList<string> AllBackbones { get; } = BenchmarkBackbone.Names.Concat(ImageBenchmarkBackbone.Names).ToArray();
@@ -123,7 +133,7 @@ internal sealed class BenchmarkOptions
             {
                 case "--output": options.Output = value; break;
                 case "--backbones": options.Backbones = List(value, AllBackbones, flag); break;
-                case "--sections": options.Sections = List(value, AllSections.Append(MethodsSection).ToArray(), flag); break;
+                case "--sections": options.Sections = List(value, AllSections.Append(MethodsSection).Append(MemorySection).ToArray(), flag); break;
                 case "--methods": options.Methods = List(value, MethodCatalog.Names, flag); break;
                 case "--method": options.Method = List(value, MethodCatalog.Names, flag).Single(); break;
                 case "--epochs": options.Epochs = Positive(value, flag); break;
@@ -139,6 +149,7 @@ internal sealed class BenchmarkOptions
                 case "--rank": options.Rank = Positive(value, flag); break;
                 case "--alpha": options.Alpha = double.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--lora-dropout": options.LoraDropout = double.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--scoring-passes": options.ScoringPasses = Positive(value, flag); break;
                 case "--seed": options.Seed = NonNegative(value, flag); break;
                 case "--child": options.Child = value; break;
                 case "--backbone": options.Backbone = List(value, AllBackbones, flag).Single(); break;
@@ -146,9 +157,12 @@ internal sealed class BenchmarkOptions
             }
         }
 
-        if (options.ComparesMethods && options.Sections.Count > 1)
+        foreach (string alone in new[] { MethodsSection, MemorySection })
         {
-            throw new ArgumentException($"--sections {MethodsSection} runs alone; start the other sections in a separate run.");
+            if (options.Sections.Contains(alone) && options.Sections.Count > 1)
+            {
+                throw new ArgumentException($"--sections {alone} runs alone; start the other sections in a separate run.");
+            }
         }
 
         return options;
@@ -171,6 +185,12 @@ internal sealed class BenchmarkOptions
     internal IReadOnlyList<string> MethodChildArguments(string method) => new[]
     {
         "--child", ChildJobs.Method, "--method", method, "--epochs", Invariant(Epochs), "--seed", Invariant(Seed),
+    };
+
+    /// <summary>The arguments that start one of the memory section's children.</summary>
+    internal IReadOnlyList<string> MemoryChildArguments(string child) => new[]
+    {
+        "--child", child, "--epochs", Invariant(Epochs), "--scoring-passes", Invariant(ScoringPasses), "--seed", Invariant(Seed),
     };
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);

@@ -65,13 +65,7 @@ internal static class BenchmarkRunner
             stopwatch.Elapsed.TotalSeconds);
 
         string report = MarkdownReport.Write(results);
-        Console.Out.Write(report);
-        if (options.Output is { } output)
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
-            File.WriteAllText(output, report);
-            Log.Info($"report written to {Path.GetFullPath(output)}");
-        }
+        ReportOutput.Publish(report, options.Output);
 
         return backbones.Any(b => b.Failures.Count > 0) ? 1 : 0;
     }

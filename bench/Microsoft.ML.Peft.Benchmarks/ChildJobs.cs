@@ -12,6 +12,8 @@ internal static class ChildJobs
     internal const string Method = "method";
     internal const string TrainComparisonPrefix = "train-";
     internal const string MixedAdapters = "mixed-adapters";
+    internal const string MainJobMemory = "memory-main-job";
+    internal const string ScoringMemory = "memory-scoring";
 
     internal static int Run(BenchmarkOptions options)
     {
@@ -20,6 +22,21 @@ internal static class ChildJobs
             string method = options.Method ?? throw new ArgumentException("A method child needs --method.");
             Log.Prefix = $"{Method} {method}";
             ChildProcess.WriteResult(MethodComparison.Run(options, method));
+            return 0;
+        }
+
+        if (options.Child is MainJobMemory or ScoringMemory)
+        {
+            Log.Prefix = options.Child;
+            if (options.Child == MainJobMemory)
+            {
+                ChildProcess.WriteResult(Benchmarks.MainJobMemory.Run(options));
+            }
+            else
+            {
+                ChildProcess.WriteResult(Benchmarks.ScoringMemory.Run(options));
+            }
+
             return 0;
         }
 

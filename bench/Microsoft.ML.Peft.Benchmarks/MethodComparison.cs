@@ -89,14 +89,4 @@ internal static class MethodComparison
         int index = keys.DenseValues().Select(k => k.ToString()).ToList().IndexOf("spam");
         return index >= 0 ? (uint)index + 1 : throw new InvalidDataException("The training split has no spam message.");
     }
-
-    /// <summary>One row of the SMS Spam Collection file.</summary>
-    private sealed class SmsRow
-    {
-        [LoadColumn(0)]
-        public string Label { get; set; } = string.Empty;
-
-        [LoadColumn(1)]
-        public string Text { get; set; } = string.Empty;
-    }
 }

@@ -35,13 +35,7 @@ internal static class MethodComparisonRunner
         }
 
         string report = Report(machine with { LoadAverageAtEnd = MachineInfo.LoadAverage() }, options, args, results, failures, stopwatch.Elapsed);
-        Console.Out.Write(report);
-        if (options.Output is { } output)
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
-            File.WriteAllText(output, report);
-            Log.Info($"report written to {Path.GetFullPath(output)}");
-        }
+        ReportOutput.Publish(report, options.Output);
 
         return failures.Count == 0 ? 0 : 1;
     }

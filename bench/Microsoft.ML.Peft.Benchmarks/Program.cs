@@ -27,4 +27,6 @@ if (options.Child is not null)
     return ChildJobs.Run(options);
 }
 
-return options.ComparesMethods ? MethodComparisonRunner.Run(options, args) : BenchmarkRunner.Run(options, args);
+return options.ComparesMethods ? MethodComparisonRunner.Run(options, args)
+    : options.MeasuresMemory ? MemoryRunner.Run(options, args)
+    : BenchmarkRunner.Run(options, args);

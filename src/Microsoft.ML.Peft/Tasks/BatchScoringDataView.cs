@@ -6,8 +6,8 @@ namespace Microsoft.ML.Peft.Tasks;
 
 /// <summary>
 /// The lazy result of a task transformer's <c>Transform</c>: the input columns plus the columns the predictor adds, computed
-/// batch by batch as a cursor moves. A second cursor over the input reads the inputs of the next batch ahead of the row being
-/// served, so the model sees full batches while rows still stream one at a time. Only the requested columns are read, and
+/// a read-ahead window at a time as a cursor moves. A second cursor over the input reads the inputs of the next window ahead of
+/// the row being served, so the model sees full, length-sorted batches while rows still stream one at a time. Only the requested columns are read, and
 /// nothing is predicted when no added column is requested.
 /// </summary>
 internal sealed class BatchScoringDataView<TInput, TPrediction> : IDataView
@@ -80,9 +80,9 @@ internal sealed class BatchScoringDataView<TInput, TPrediction> : IDataView
             if (_lookahead is not null && _input.Position >= _batchStart + _predictions.Count)
             {
                 _batchStart = _input.Position;
-                int batchSize = _view._predictor.BatchSize;
-                var inputs = new List<TInput>(batchSize);
-                while (inputs.Count < batchSize && _lookahead.MoveNext())
+                int readAhead = _view._predictor.ReadAheadRows;
+                var inputs = new List<TInput>(readAhead);
+                while (inputs.Count < readAhead && _lookahead.MoveNext())
                 {
                     inputs.Add(_read!());
                 }

@@ -13,8 +13,12 @@ namespace Microsoft.ML.Peft.Tasks;
 /// <typeparam name="TPrediction">One row's prediction (e.g. class probabilities).</typeparam>
 internal interface IBatchPredictor<TInput, TPrediction>
 {
-    /// <summary>Rows predicted at once by the data view.</summary>
-    int BatchSize { get; }
+    /// <summary>
+    /// Rows the data view reads ahead and hands to <see cref="Predict"/> at once. For inputs of varying length this is
+    /// several batches (<see cref="BatchInference.ReadAheadRows"/>), so that sorting them by length pads little; for
+    /// fixed-size inputs one batch, so no more than one batch of inputs is held.
+    /// </summary>
+    int ReadAheadRows { get; }
 
     /// <summary>The input schema followed by the added columns.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An input column is missing or has the wrong type.</exception>

@@ -2,6 +2,7 @@
 
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.ML.Peft.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -53,7 +54,20 @@ internal static partial class PeftTrainingEngine
         ArgumentNullException.ThrowIfNull(device);
         settings.Validate();
         CheckJob(job, settings, device);
+        try
+        {
+            return TrainChecked(job, settings, device, progress, log, cancellationToken);
+        }
+        finally
+        {
+            // After the optimizer state and the last step's tensors are gone: what the run freed leaves the process.
+            FreedNativeMemory.Release();
+        }
+    }
 
+    private static TrainingResult TrainChecked(
+        TrainingJob job, TrainingSettings settings, Device device, IProgress<TrainingProgress>? progress, Action<string>? log, CancellationToken cancellationToken)
+    {
         var batcher = new LengthBucketBatcher(job.ExampleLengths, settings.BatchSize);
         int stepsPerEpoch = batcher.BatchesPerEpoch;
         int totalSteps = checked(stepsPerEpoch * settings.Epochs);

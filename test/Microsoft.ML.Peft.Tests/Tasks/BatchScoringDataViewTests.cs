@@ -13,7 +13,7 @@ public sealed class BatchScoringDataViewTests
     [Fact]
     public void Cursor_PredictsInFullBatchesAheadOfTheRowServed_InInputOrder()
     {
-        var predictor = new LengthPredictor(batchSize: 2);
+        var predictor = new LengthPredictor(readAheadRows: 2);
         var view = new BatchScoringDataView<string, int>(Data("a", "bbb", "cc", "dddd", "e"), predictor);
 
         var lengths = view.GetColumn<int>(view.Schema["Length"]).ToArray();
@@ -27,7 +27,7 @@ public sealed class BatchScoringDataViewTests
     [Fact]
     public void Cursor_WithoutAnAddedColumn_PredictsNothing_AndRefusesColumnsNotRequested()
     {
-        var predictor = new LengthPredictor(batchSize: 2);
+        var predictor = new LengthPredictor(readAheadRows: 2);
         var view = new BatchScoringDataView<string, int>(Data("a", "bb"), predictor);
 
         using var cursor = view.GetRowCursor(new[] { view.Schema["Text"] });
@@ -44,7 +44,7 @@ public sealed class BatchScoringDataViewTests
     [Fact]
     public void RowMapper_PredictsOneRowOnce_WhileTheInputStaysOnIt()
     {
-        var predictor = new LengthPredictor(batchSize: 8);
+        var predictor = new LengthPredictor(readAheadRows: 8);
         var input = Data("abc", "de");
         var mapper = new BatchPredictorRowMapper<string, int>(input.Schema, predictor);
         var length = mapper.OutputSchema["Length"];
@@ -75,9 +75,9 @@ public sealed class BatchScoringDataViewTests
 
     private sealed class LengthPredictor : IBatchPredictor<string, int>
     {
-        internal LengthPredictor(int batchSize) => BatchSize = batchSize;
+        internal LengthPredictor(int readAheadRows) => ReadAheadRows = readAheadRows;
 
-        public int BatchSize { get; }
+        public int ReadAheadRows { get; }
 
         internal List<int> Batches { get; } = new();
 

@@ -1,5 +1,6 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
+using Microsoft.ML.Peft.Backbones;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -35,22 +36,7 @@ internal sealed class ClipAttention : nn.Module<Tensor, Tensor?, Tensor>
 
     /// <param name="hidden">(batch, time, hidden).</param>
     /// <param name="additiveMask">(batch, 1, time, time), added to the scores; null to attend everywhere (the image tower).</param>
-    public override Tensor forward(Tensor hidden, Tensor? additiveMask)
-    {
-        long batch = hidden.shape[0];
-        long time = hidden.shape[1];
-        long headSize = hidden.shape[2] / _heads;
-        Tensor Split(Tensor x) => x.view(batch, time, _heads, headSize).transpose(1, 2);
-
-        var scores = Split(_queryProjection.call(hidden)).matmul(Split(_keyProjection.call(hidden)).transpose(-1, -2)) * Math.Pow(headSize, -0.5);
-        if (additiveMask is not null)
-        {
-            scores = scores + additiveMask;
-        }
-
-        // Softmax in float32 whatever the weights' type, as Hugging Face's eager attention.
-        var probabilities = nn.functional.dropout(scores.softmax(-1, ScalarType.Float32).to(hidden.dtype), _dropout, training);
-        var attended = probabilities.matmul(Split(_valueProjection.call(hidden))).transpose(1, 2).reshape(batch, time, -1);
-        return _outputProjection.call(attended);
-    }
+    public override Tensor forward(Tensor hidden, Tensor? additiveMask) =>
+        _outputProjection.call(MultiHeadAttention.Attend(
+            _queryProjection.call(hidden), _keyProjection.call(hidden), _valueProjection.call(hidden), _heads, additiveMask, _dropout, training));
 }

@@ -1,5 +1,6 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
+using Microsoft.ML.Peft.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -22,13 +23,15 @@ internal sealed class ClipEncoder : nn.Module<Tensor, Tensor?, Tensor>
 
     /// <param name="hidden">(batch, time, hidden).</param>
     /// <param name="additiveMask">(batch, 1, time, time) added to every layer's scores, or null.</param>
-    public override Tensor forward(Tensor hidden, Tensor? additiveMask)
+    // In a scope of its own, so each layer's output is freed when the stack returns rather than when the step ends.
+    public override Tensor forward(Tensor hidden, Tensor? additiveMask) => ScopedForward.Run(() =>
     {
+        var output = hidden;
         foreach (var layer in _layers)
         {
-            hidden = layer.call(hidden, additiveMask);
+            output = layer.call(output, additiveMask);
         }
 
-        return hidden;
-    }
+        return output;
+    });
 }

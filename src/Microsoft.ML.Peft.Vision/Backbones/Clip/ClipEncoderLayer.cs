@@ -1,5 +1,6 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
+using Microsoft.ML.Peft.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -33,9 +34,9 @@ internal sealed class ClipEncoderLayer : nn.Module<Tensor, Tensor?, Tensor>
     }
 
     /// <inheritdoc/>
-    public override Tensor forward(Tensor hidden, Tensor? additiveMask)
+    public override Tensor forward(Tensor hidden, Tensor? additiveMask) => ScopedForward.Run(() =>
     {
         var attended = hidden + _selfAttention.call(_layerNorm1.call(hidden), additiveMask);
         return attended + _mlp.call(_layerNorm2.call(attended));
-    }
+    });
 }

@@ -1,6 +1,7 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
 using Microsoft.ML.Peft.Backbones;
+using Microsoft.ML.Peft.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -43,10 +44,10 @@ internal sealed class ViTLayer : nn.Module<Tensor, Tensor>
     }
 
     /// <param name="hidden">(batch, tokens, hidden).</param>
-    public override Tensor forward(Tensor hidden)
+    public override Tensor forward(Tensor hidden) => ScopedForward.Run(() =>
     {
-        hidden = _attention.call(_layerNormBefore.call(hidden)) + hidden;
-        var inner = HiddenActivation.Apply(_activation, _intermediate.call(_layerNormAfter.call(hidden)));
-        return nn.functional.dropout(_output.call(inner), _dropout, training) + hidden;
-    }
+        var attended = _attention.call(_layerNormBefore.call(hidden)) + hidden;
+        var inner = HiddenActivation.Apply(_activation, _intermediate.call(_layerNormAfter.call(attended)));
+        return nn.functional.dropout(_output.call(inner), _dropout, training) + attended;
+    });
 }

@@ -1,5 +1,6 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
+using Microsoft.ML.Peft.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -20,13 +21,15 @@ internal sealed class ViTLayerStack : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor hidden)
+    // In a scope of its own, so each layer's output is freed when the stack returns rather than when the step ends.
+    public override Tensor forward(Tensor hidden) => ScopedForward.Run(() =>
     {
+        var output = hidden;
         foreach (var layer in _layer)
         {
-            hidden = layer.call(hidden);
+            output = layer.call(output);
         }
 
-        return hidden;
-    }
+        return output;
+    });
 }

@@ -1,5 +1,6 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
+using Microsoft.ML.Peft.Backbones;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -30,15 +31,6 @@ internal sealed class ViTSelfAttention : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor hidden)
-    {
-        long batch = hidden.shape[0];
-        long tokens = hidden.shape[1];
-        long headSize = hidden.shape[2] / _heads;
-        Tensor Split(Tensor x) => x.view(batch, tokens, _heads, headSize).transpose(1, 2);
-
-        var scores = Split(_query.call(hidden)).matmul(Split(_key.call(hidden)).transpose(-1, -2)) * Math.Pow(headSize, -0.5);
-        var probabilities = nn.functional.dropout(scores.softmax(-1), _dropout, training);
-        return probabilities.matmul(Split(_value.call(hidden))).transpose(1, 2).reshape(batch, tokens, -1);
-    }
+    public override Tensor forward(Tensor hidden) =>
+        MultiHeadAttention.Attend(_query.call(hidden), _key.call(hidden), _value.call(hidden), _heads, additiveMask: null, _dropout, training);
 }

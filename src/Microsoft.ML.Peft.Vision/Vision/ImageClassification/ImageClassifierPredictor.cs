@@ -13,7 +13,7 @@ internal sealed class ImageClassifierPredictor : IBatchPredictor<RgbImage, Class
 
     internal ImageClassifierPredictor(ImageClassificationTransformer transformer) => _transformer = transformer;
 
-    public int BatchSize => _transformer.PredictionBatchSize;
+    public int ReadAheadRows => _transformer.PredictionBatchSize;
 
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => _transformer.GetOutputSchema(inputSchema);
 

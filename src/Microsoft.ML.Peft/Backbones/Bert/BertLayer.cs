@@ -1,5 +1,6 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
+using Microsoft.ML.Peft.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -30,12 +31,12 @@ internal sealed class BertLayer : nn.Module<Tensor, Tensor, Tensor>
 
     /// <param name="hidden">(batch, time, hidden).</param>
     /// <param name="additiveMask">(batch, 1, 1, time): 0 for tokens, a large negative number for padding.</param>
-    public override Tensor forward(Tensor hidden, Tensor additiveMask)
+    public override Tensor forward(Tensor hidden, Tensor additiveMask) => ScopedForward.Run(() =>
     {
         var attended = _attention.call(hidden, additiveMask);
         var inner = _intermediate.call(attended);
         return _output.call(HiddenActivation.Apply(_activation, inner), attended);
-    }
+    });
 }
 
 /// <summary>attention.self (scaled dot-product, multi-head) followed by attention.output (dense, residual, LayerNorm).</summary>
@@ -80,17 +81,8 @@ internal sealed class BertSelfAttention : nn.Module<Tensor, Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor hidden, Tensor additiveMask)
-    {
-        long batch = hidden.shape[0];
-        long time = hidden.shape[1];
-        long headSize = hidden.shape[2] / _heads;
-        Tensor Split(Tensor x) => x.view(batch, time, _heads, headSize).transpose(1, 2);
-
-        var scores = Split(_query.call(hidden)).matmul(Split(_key.call(hidden)).transpose(-1, -2)) / Math.Sqrt(headSize);
-        var probabilities = nn.functional.dropout((scores + additiveMask).softmax(-1), _dropout, training);
-        return probabilities.matmul(Split(_value.call(hidden))).transpose(1, 2).reshape(batch, time, -1);
-    }
+    public override Tensor forward(Tensor hidden, Tensor additiveMask) =>
+        MultiHeadAttention.Attend(_query.call(hidden), _key.call(hidden), _value.call(hidden), _heads, additiveMask, _dropout, training);
 }
 
 /// <summary>A dense projection named <c>dense</c> (BertIntermediate, BertPooler).</summary>

@@ -1,6 +1,7 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
 using Microsoft.ML.Peft.Backbones.Text;
+using Microsoft.ML.Peft.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -143,13 +144,15 @@ internal sealed class BertEncoder : nn.Module<Tensor, Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor hidden, Tensor additiveMask)
+    // In a scope of its own, so each layer's output is freed when the stack returns rather than when the step ends.
+    public override Tensor forward(Tensor hidden, Tensor additiveMask) => ScopedForward.Run(() =>
     {
+        var output = hidden;
         foreach (var layer in _layer)
         {
-            hidden = layer.call(hidden, additiveMask);
+            output = layer.call(output, additiveMask);
         }
 
-        return hidden;
-    }
+        return output;
+    });
 }

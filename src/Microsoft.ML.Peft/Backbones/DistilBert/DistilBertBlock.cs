@@ -1,5 +1,6 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
+using Microsoft.ML.Peft.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -33,10 +34,10 @@ internal sealed class DistilBertBlock : nn.Module<Tensor, Tensor, Tensor>
     }
 
     /// <param name="hidden">(batch, time, dim).</param>
-    /// <param name="padding">(batch, 1, 1, time): true where the key is padding.</param>
-    public override Tensor forward(Tensor hidden, Tensor padding)
+    /// <param name="additiveMask">(batch, 1, 1, time): 0 for tokens, the dtype's minimum for padding.</param>
+    public override Tensor forward(Tensor hidden, Tensor additiveMask) => ScopedForward.Run(() =>
     {
-        var attended = _saLayerNorm.call(_attention.call(hidden, padding) + hidden);
+        var attended = _saLayerNorm.call(_attention.call(hidden, additiveMask) + hidden);
         return _outputLayerNorm.call(_ffn.call(attended) + attended);
-    }
+    });
 }

@@ -41,7 +41,7 @@ internal sealed class DistilBertModel : TextEncoder
     /// <summary>Last hidden states (batch, time, dim) for token ids and a 1/0 attention mask (batch, time); token type ids are ignored.</summary>
     public override Tensor forward(Tensor inputIds, Tensor tokenTypeIds, Tensor attentionMask)
     {
-        var padding = attentionMask.eq(0).view(attentionMask.shape[0], 1, 1, attentionMask.shape[1]);
-        return _transformer.call(_embeddings.call(inputIds), padding);
+        var hidden = _embeddings.call(inputIds);
+        return _transformer.call(hidden, AttentionMask.Additive(attentionMask, hidden.dtype));
     }
 }

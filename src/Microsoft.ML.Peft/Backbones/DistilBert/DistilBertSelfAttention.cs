@@ -34,20 +34,7 @@ internal sealed class DistilBertSelfAttention : nn.Module<Tensor, Tensor, Tensor
     }
 
     /// <param name="hidden">(batch, time, dim).</param>
-    /// <param name="padding">(batch, 1, 1, time): true where the key is padding.</param>
-    public override Tensor forward(Tensor hidden, Tensor padding)
-    {
-        long batch = hidden.shape[0];
-        long time = hidden.shape[1];
-        long headSize = hidden.shape[2] / _heads;
-        Tensor Split(Tensor x) => x.view(batch, time, _heads, headSize).transpose(1, 2);
-
-        // As Hugging Face: the query is scaled before the product, and padded keys are overwritten with the dtype's minimum.
-        var query = Split(_qLin.call(hidden)) / Math.Sqrt(headSize);
-        var scores = query.matmul(Split(_kLin.call(hidden)).transpose(2, 3));
-        scores = scores.masked_fill(padding, torch.finfo(scores.dtype).min);
-        var weights = nn.functional.dropout(scores.softmax(-1), _dropout, training);
-        var context = weights.matmul(Split(_vLin.call(hidden))).transpose(1, 2).reshape(batch, time, -1);
-        return _outLin.call(context);
-    }
+    /// <param name="additiveMask">(batch, 1, 1, time): 0 for tokens, the dtype's minimum for padding.</param>
+    public override Tensor forward(Tensor hidden, Tensor additiveMask) =>
+        _outLin.call(MultiHeadAttention.Attend(_qLin.call(hidden), _kLin.call(hidden), _vLin.call(hidden), _heads, additiveMask, _dropout, training));
 }

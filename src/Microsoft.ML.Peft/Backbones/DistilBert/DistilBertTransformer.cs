@@ -1,5 +1,6 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
+using Microsoft.ML.Peft.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -20,13 +21,15 @@ internal sealed class DistilBertTransformer : nn.Module<Tensor, Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor hidden, Tensor padding)
+    // In a scope of its own, so each layer's output is freed when the stack returns rather than when the step ends.
+    public override Tensor forward(Tensor hidden, Tensor additiveMask) => ScopedForward.Run(() =>
     {
+        var output = hidden;
         foreach (var block in _layer)
         {
-            hidden = block.call(hidden, padding);
+            output = block.call(output, additiveMask);
         }
 
-        return hidden;
-    }
+        return output;
+    });
 }

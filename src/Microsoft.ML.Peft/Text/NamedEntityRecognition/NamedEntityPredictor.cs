@@ -15,7 +15,7 @@ internal sealed class NamedEntityPredictor : IBatchPredictor<TaggerInput, Senten
 
     internal NamedEntityPredictor(LoraNamedEntityRecognitionTransformer transformer) => _transformer = transformer;
 
-    public int BatchSize => _transformer.PredictionBatchSize;
+    public int ReadAheadRows => BatchInference.ReadAheadRows(_transformer.PredictionBatchSize);
 
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => _transformer.GetOutputSchema(inputSchema);
 

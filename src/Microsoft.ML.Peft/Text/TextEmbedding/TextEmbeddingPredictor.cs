@@ -12,7 +12,7 @@ internal sealed class TextEmbeddingPredictor : IBatchPredictor<string, float[]>
 
     internal TextEmbeddingPredictor(TextEmbeddingTransformer transformer) => _transformer = transformer;
 
-    public int BatchSize => _transformer.PredictionBatchSize;
+    public int ReadAheadRows => BatchInference.ReadAheadRows(_transformer.PredictionBatchSize);
 
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => _transformer.GetOutputSchema(inputSchema);
 

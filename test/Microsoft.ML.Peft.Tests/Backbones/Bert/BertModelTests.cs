@@ -146,6 +146,37 @@ public sealed class BertModelTests : IDisposable
         ModelState.AssertClose(alone, withPadding, 1e-5, "hidden states of real tokens");
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Forward_LeavesAsManyTensorsInTheCallersScope_WhateverTheDepth(bool training)
+    {
+        // Each layer frees its temporaries when it returns, so a step's scope holds the same few tensors for one layer as for
+        // four (not every layer's attention scores until the step ends); training still back-propagates through all layers.
+        int Left(int layers)
+        {
+            manual_seed(1);
+            using var model = new BertModel(s_tiny with { NumHiddenLayers = layers });
+            model.train(training);
+            using var scope = NewDisposeScope();
+            var ids = tensor(new long[] { 2, 7, 9, 3, 0, 2, 5, 3, 0, 0 }, 2, 5);
+            var mask = ids.ne(0).to(ScalarType.Int64);
+            int before = scope.DisposablesCount;
+            var hidden = model.call(ids, zeros_like(ids), mask);
+            int left = scope.DisposablesCount - before;
+            if (training)
+            {
+                hidden.sum().backward();
+                var query = model.named_parameters().Single(p => p.name == "encoder.layer.0.attention.self.query.weight").parameter;
+                Assert.True(query.grad is { } grad && grad.abs().sum().item<float>() > 0);
+            }
+
+            return left;
+        }
+
+        Assert.Equal(Left(1), Left(4));
+    }
+
     private static (BertModel Model, Microsoft.ML.Tokenizers.BertTokenizer Tokenizer) LoadMiniLm()
     {
         string folder = SharedFixtures.Path(MiniLm);
