@@ -1,6 +1,7 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
 using Microsoft.ML.Peft.Torch;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Peft.Backbones;
@@ -41,10 +42,13 @@ internal static class MultiHeadAttention
             }
             else
             {
-                var scores = q.matmul(k.transpose(-1, -2)).mul(1.0 / Math.Sqrt(headSize));
+                // Scalars held for the whole call: TorchSharp 0.107 can finalize a temporary one while libtorch reads it.
+                using var scale = (1.0 / Math.Sqrt(headSize)).ToScalar();
+                using var one = 1.0.ToScalar();
+                var scores = q.matmul(k.transpose(-1, -2)).mul(scale);
                 if (additiveMask is not null)
                 {
-                    scores = scores.add(additiveMask);
+                    scores = scores.add(additiveMask, one);
                 }
 
                 var probabilities = scores.softmax(-1, ScalarType.Float32).to(q.dtype);

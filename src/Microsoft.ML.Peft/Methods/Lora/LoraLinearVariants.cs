@@ -1,5 +1,6 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Peft.Methods.Lora;
@@ -23,7 +24,10 @@ internal sealed class PlainLoraLinearVariant : ILoraLinearVariant
     {
         var settings = layer.Settings(adapter);
         var dropped = training && settings.Dropout > 0 ? nn.functional.dropout(x, settings.Dropout, training: true) : x;
-        return result + layer.B(adapter).forward(layer.A(adapter).forward(dropped)) * settings.Scaling;
+        // One fused add with the scale as alpha; the scalar is held until the call returns, because TorchSharp 0.107 can
+        // finalize a temporary Scalar while the native call is still reading it.
+        using var scale = settings.Scaling.ToScalar();
+        return result.add(layer.B(adapter).forward(layer.A(adapter).forward(dropped)), scale);
     }
 
     public (Tensor Weight, Tensor? Bias, Tensor? UnmergeState) Merge(LoraLinear layer, string adapter, Tensor weight, Tensor? bias)
