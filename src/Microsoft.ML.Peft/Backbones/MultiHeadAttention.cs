@@ -38,7 +38,7 @@ internal static class MultiHeadAttention
             Tensor context;
             if (!training || dropout == 0)
             {
-                context = nn.functional.scaled_dot_product_attention(q, k, v, additiveMask?.to(q.dtype));
+                context = nn.functional.scaled_dot_product_attention(q, k, v, additiveMask is null || additiveMask.dtype == q.dtype ? additiveMask : additiveMask.to(q.dtype));
             }
             else
             {

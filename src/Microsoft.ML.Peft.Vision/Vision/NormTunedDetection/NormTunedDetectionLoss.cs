@@ -24,22 +24,34 @@ internal static class NormTunedDetectionLoss
     /// <param name="features">L2-normalised features, (batch, dim).</param>
     /// <param name="logits">The head's logits, (batch, classes).</param>
     /// <param name="labels">Class indices, (batch), int64.</param>
-    internal static Tensor Compute(Tensor features, Tensor logits, Tensor labels) =>
-        nn.functional.cross_entropy(logits, labels).mul(CrossEntropyWeight)
-            .add(Uniformity(features).mul(UniformityWeight))
-            .add(Alignment(features, labels).mul(AlignmentWeight));
+    internal static Tensor Compute(Tensor features, Tensor logits, Tensor labels)
+    {
+        // The pairwise distances are computed once for both feature terms.
+        var (squared, pairs) = PairwiseSquaredDistances(features);
+        return nn.functional.cross_entropy(logits, labels).mul(CrossEntropyWeight)
+            .add(UniformityOf(squared, pairs, features).mul(UniformityWeight))
+            .add(AlignmentOf(squared, pairs, labels, features).mul(AlignmentWeight));
+    }
 
     /// <summary>log mean exp(−2 ‖xᵢ − xⱼ‖²) over all pairs i &lt; j; 0 for a batch of one.</summary>
     internal static Tensor Uniformity(Tensor features)
     {
         var (squared, pairs) = PairwiseSquaredDistances(features);
-        return features.shape[0] < 2 ? Zero(features) : squared.index(pairs).mul(-UniformityTemperature).exp().mean().log();
+        return UniformityOf(squared, pairs, features);
     }
 
     /// <summary>Mean ‖xᵢ − xⱼ‖² over same-label pairs i &lt; j; 0 without such a pair.</summary>
     internal static Tensor Alignment(Tensor features, Tensor labels)
     {
         var (squared, pairs) = PairwiseSquaredDistances(features);
+        return AlignmentOf(squared, pairs, labels, features);
+    }
+
+    private static Tensor UniformityOf(Tensor squared, Tensor pairs, Tensor features) =>
+        features.shape[0] < 2 ? Zero(features) : squared.index(pairs).mul(-UniformityTemperature).exp().mean().log();
+
+    private static Tensor AlignmentOf(Tensor squared, Tensor pairs, Tensor labels, Tensor features)
+    {
         var sameLabel = labels.unsqueeze(1).eq(labels.unsqueeze(0)).logical_and(pairs);
         return sameLabel.any().item<bool>() ? squared.index(sameLabel).mean() : Zero(features);
     }
