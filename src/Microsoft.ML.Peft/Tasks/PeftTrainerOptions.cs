@@ -54,8 +54,11 @@ public abstract class PeftTrainerOptions : ITaskTrainingOptions
     /// <summary>AdamW weight decay (not applied to biases and LayerNorm weights). Default 0.01.</summary>
     public double WeightDecay { get; set; } = TrainerOptionDefaults.WeightDecay;
 
-    /// <summary>Fraction of the steps over which the learning rate rises linearly from 0; it then decays linearly to 0. Default 0.06.</summary>
+    /// <summary>Fraction of the steps over which the learning rate rises linearly from 0; it then decays to 0 as <see cref="LearningRateDecay"/> says. Default 0.06.</summary>
     public double WarmupFraction { get; set; } = TrainerOptionDefaults.WarmupFraction;
+
+    /// <summary>How the learning rate decays after warmup: linearly (the default, as Hugging Face's Trainer) or along a cosine.</summary>
+    public LearningRateDecay LearningRateDecay { get; set; } = LearningRateDecay.Linear;
 
     /// <summary>Gradients are clipped to this global norm; 0 turns clipping off. Default 1.</summary>
     public double MaxGradientNorm { get; set; } = TrainerOptionDefaults.MaxGradientNorm;

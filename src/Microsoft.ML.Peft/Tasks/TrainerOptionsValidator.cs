@@ -67,6 +67,11 @@ internal static class TrainerOptionsValidator
             throw new ArgumentException($"`{nameof(options.EarlyStoppingPatience)}` needs a `{nameof(options.ValidationSet)}` to measure improvement; set one or leave the patience null.", nameof(options));
         }
 
+        if (!Enum.IsDefined(options.LearningRateDecay))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.LearningRateDecay, $"`{nameof(options.LearningRateDecay)}` must be one of {string.Join(", ", Enum.GetNames<LearningRateDecay>())}, got {options.LearningRateDecay}.");
+        }
+
         if (!Enum.IsDefined(options.EarlyStoppingMetric))
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.EarlyStoppingMetric, $"`{nameof(options.EarlyStoppingMetric)}` must be one of {string.Join(", ", Enum.GetNames<EarlyStoppingMetric>())}, got {options.EarlyStoppingMetric}.");

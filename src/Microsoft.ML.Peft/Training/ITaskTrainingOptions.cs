@@ -16,6 +16,8 @@ internal interface ITaskTrainingOptions
 
     double WarmupFraction { get; }
 
+    LearningRateDecay LearningRateDecay { get; }
+
     double MaxGradientNorm { get; }
 
     int? EarlyStoppingPatience { get; }

@@ -71,7 +71,7 @@ internal static partial class PeftTrainingEngine
         var batcher = new LengthBucketBatcher(job.ExampleLengths, settings.BatchSize);
         int stepsPerEpoch = batcher.BatchesPerEpoch;
         int totalSteps = checked(stepsPerEpoch * settings.Epochs);
-        var schedule = new LearningRateSchedule(settings.LearningRate, totalSteps, settings.WarmupFraction);
+        var schedule = new LearningRateSchedule(settings.LearningRate, totalSteps, settings.WarmupFraction, settings.Decay);
         var fingerprint = TrainingFingerprint.Create(job, settings);
         var run = new Run(job, settings, device, progress, log);
         using var optimizer = new TrainingOptimizer(job.TrainableParameters, settings.WeightDecay);

@@ -32,6 +32,7 @@ internal static class TaskTraining
             LearningRate = learningRate,
             WeightDecay = options.WeightDecay,
             WarmupFraction = options.WarmupFraction,
+            Decay = options.LearningRateDecay,
             MaxGradNorm = options.MaxGradientNorm,
             EarlyStoppingPatience = options.EarlyStoppingPatience,
             EarlyStoppingMetric = options.EarlyStoppingMetric,

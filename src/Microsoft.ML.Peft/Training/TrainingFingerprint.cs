@@ -54,6 +54,12 @@ internal sealed class TrainingFingerprint
             [ExampleCountKey] = Format(job.ExampleLengths.Count),
             [ExampleLengthsKey] = HashLengths(job.ExampleLengths),
         };
+
+        // Recorded only when it is not the default, so a checkpoint written before the option existed still matches.
+        if (settings.Decay != LearningRateDecay.Linear)
+        {
+            values[nameof(TrainingSettings.Decay)] = settings.Decay.ToString();
+        }
         foreach (var (name, parameter) in job.TrainableParameters)
         {
             values[ParameterPrefix + name] = $"{parameter.dtype}[{string.Join(", ", parameter.shape)}]";

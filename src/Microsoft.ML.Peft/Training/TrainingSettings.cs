@@ -27,6 +27,9 @@ internal sealed record TrainingSettings
     /// <summary>Gets the fraction of all steps spent warming the learning rate up linearly from 0; within [0, 1].</summary>
     public double WarmupFraction { get; init; } = 0.06;
 
+    /// <summary>Gets how the rate decays after warmup.</summary>
+    public LearningRateDecay Decay { get; init; } = LearningRateDecay.Linear;
+
     /// <summary>Gets the bound on the global gradient norm (L2 over all trainable parameters); 0 or <see langword="null"/> turns clipping off.</summary>
     public double? MaxGradNorm { get; init; } = 1.0;
 

@@ -39,6 +39,21 @@ public sealed class LearningRateScheduleTests
     }
 
     [Fact]
+    public void At_Cosine_FollowsHuggingFacesCosineScheduleWithWarmup()
+    {
+        var schedule = new LearningRateSchedule(2.0, totalSteps: 10, warmupFraction: 0.2, LearningRateDecay.Cosine);
+
+        // get_cosine_schedule_with_warmup(num_warmup_steps=2, num_training_steps=10): progress p = (s − 2) / 8, rate 2·½(1 + cos(π·p)).
+        Assert.Equal(1.0, schedule.At(1), 15);
+        Assert.Equal(2.0, schedule.At(2), 15);
+        Assert.Equal(1 + Math.Cos(Math.PI / 4), schedule.At(4), 12);
+        Assert.Equal(1.0, schedule.At(6), 12);
+        Assert.Equal(1 + Math.Cos(Math.PI * 7 / 8), schedule.At(9), 12);
+        Assert.Equal(0.0, schedule.At(10), 12);
+        Assert.Equal(0.0, schedule.At(12), 12);
+    }
+
+    [Fact]
     public void Constructor_OutOfRange_Throws()
     {
         Assert.Throws<ArgumentOutOfRangeException>("peakLearningRate", () => new LearningRateSchedule(0, 10, 0.1));
