@@ -15,7 +15,6 @@ public sealed class ConvTargetErrorTests
         { "DYLORA", new DyLoraConfig { TargetModules = ModuleSelector.FromNames("conv1") } },
         { "PACA", new PacaConfig { TargetModules = ModuleSelector.FromNames("conv1") } },
         { "LOLDU", new LoLduConfig { TargetModules = ModuleSelector.FromNames("conv1") } },
-        { "SINGULAR_VALUE_TUNING", new SingularValueTuningConfig { TargetModules = ModuleSelector.FromNames("conv1") } },
         { "BOTTLENECK", new BottleneckConfig { TargetModules = ModuleSelector.FromNames("conv1") } },
         { "LN_TUNING", new LayerNormTuningConfig { TargetModules = ModuleSelector.FromNames("conv1") } },
     };

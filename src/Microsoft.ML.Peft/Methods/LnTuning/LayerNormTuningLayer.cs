@@ -1,124 +1,33 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
-using Microsoft.ML.Peft.Adapters;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Peft.Methods.LnTuning;
 
-/// <summary>
-/// LN tuning on a <see cref="LayerNorm"/> target: a trainable copy per adapter, <c>ln_tuning_layers.{adapter}</c> as in PEFT,
-/// runs instead of the original. PEFT merges by swapping the copy and the original module; here the target stays in the
-/// user's model, so merge writes the copy's values into it and unmerge writes the original values back (both exact).
-/// </summary>
-internal sealed class LayerNormTuningLayer : TunerLayer
+/// <summary>LN tuning on a <see cref="LayerNorm"/> target (<see cref="NormTuningLayer{TNorm}"/>).</summary>
+internal sealed class LayerNormTuningLayer : NormTuningLayer<LayerNorm>
 {
-    private readonly LayerNorm _baseNorm;
-    private readonly AdapterModuleDict<LayerNorm> _copies = new();
-    private readonly List<string> _adapterNames = new();
-
     internal LayerNormTuningLayer(string modulePath, LayerNorm target)
         : base(nameof(LayerNormTuningLayer), modulePath, target)
     {
-        _baseNorm = target;
-
-        // Registered by hand: RegisterComponents() would also pick up the target, which belongs to the user's model.
-        register_module("ln_tuning_layers", _copies);
     }
 
-    internal override IReadOnlyCollection<string> AdapterNames => _adapterNames;
+    internal override Tensor BaseWeight => BaseNorm.weight;
 
-    internal override Tensor BaseWeight => _baseNorm.weight;
+    internal override Tensor? BaseBias => BaseNorm.bias;
 
-    internal override Tensor? BaseBias => _baseNorm.bias;
-
-    internal LayerNorm Copy(string adapterName) => _copies[adapterName];
-
-    /// <summary>Adds a copy of the target with its current values (PEFT's deepcopy), on the same device and dtype.</summary>
-    internal void AddAdapter(string adapterName)
+    protected override LayerNorm CreateCopy()
     {
-        if (_adapterNames.Contains(adapterName))
-        {
-            throw new InvalidOperationException($"Module '{ModulePath}' already has an adapter named '{adapterName}'.");
-        }
-
-        using var scope = NewDisposeScope();
         var copy = nn.LayerNorm(
-            _baseNorm.normalized_shape, _baseNorm.eps, elementwise_affine: true, bias: _baseNorm.bias is not null, device: BaseWeight.device, dtype: BaseWeight.dtype);
-        using (no_grad())
-        {
-            copy.weight.copy_(BaseWeight);
-            copy.bias?.copy_(BaseBias!);
-        }
-
-        _copies.Add(adapterName, copy);
-        _adapterNames.Add(adapterName);
+            BaseNorm.normalized_shape, BaseNorm.eps, elementwise_affine: true, bias: BaseNorm.bias is not null, device: BaseWeight.device, dtype: BaseWeight.dtype);
+        copy.weight.copy_(BaseWeight);
+        copy.bias?.copy_(BaseBias!);
+        return copy;
     }
 
-    internal override void DeleteAdapter(string adapterName)
-    {
-        if (MergedAdapters.Contains(adapterName))
-        {
-            throw new InvalidOperationException($"Adapter '{adapterName}' is merged into '{ModulePath}'; unmerge it before deleting it.");
-        }
+    protected override Tensor CopyWeight(string adapterName) => Copy(adapterName).weight;
 
-        if (_adapterNames.Remove(adapterName))
-        {
-            _copies.Remove(adapterName);
-            ActiveAdapters = ActiveAdapters.Where(a => a != adapterName).ToArray();
-        }
-    }
-
-    /// <summary>The copy's weight minus the original's.</summary>
-    internal override Tensor GetDeltaWeight(string adapterName)
-    {
-        using var scope = NewDisposeScope();
-        return (Copy(adapterName).weight.detach() - BaseWeight.detach()).MoveToOuterDisposeScope();
-    }
-
-    protected override void CheckMerge(IReadOnlyList<string> adapterNames)
-    {
-        if (adapterNames.Count > 1)
-        {
-            throw new InvalidOperationException(
-                $"LN tuning merges one adapter at a time, as in PEFT, but [{string.Join(", ", adapterNames)}] were given; merge one of them.");
-        }
-
-        if (MergedAdapters.Count > 0)
-        {
-            throw new InvalidOperationException(
-                $"Adapter '{MergedAdapters[0]}' is already merged into '{ModulePath}' and LN tuning merges one adapter at a time; call {nameof(PeftModel.UnmergeAdapter)}() first.");
-        }
-    }
-
-    protected override Tensor ApplyAdapters(Tensor input, Tensor baseOutput, IReadOnlyList<string> adapters, bool training)
-    {
-        if (adapters.Count != 1)
-        {
-            throw new InvalidOperationException(
-                $"LN tuning runs one adapter at a time, as in PEFT, but [{string.Join(", ", adapters)}] are active on '{ModulePath}'; activate one of them.");
-        }
-
-        // The original's output is discarded: the copy replaces the module.
-        return Copy(adapters[0]).call(input);
-    }
-
-    // The original values are what unmerge writes back: weight then bias, flattened into one tensor.
-    protected override (Tensor Weight, Tensor? Bias, Tensor? UnmergeState) MergeInto(Tensor weight, Tensor? bias, string adapterName)
-    {
-        var copy = Copy(adapterName);
-        var original = bias is null ? weight.flatten() : cat(new[] { weight.flatten(), bias.flatten() });
-        var newWeight = copy.weight.detach().to(weight.dtype).clone();
-        var newBias = bias is null ? null : copy.bias!.detach().to(bias.dtype).clone();
-        return (newWeight, newBias, original);
-    }
-
-    protected override void UnmergeFrom(Tensor weight, Tensor? bias, string adapterName, Tensor? unmergeState)
-    {
-        var original = unmergeState ?? throw new InvalidOperationException($"The original values of '{ModulePath}' were not kept at merge.");
-        long count = weight.numel();
-        weight.copy_(original.narrow(0, 0, count).view_as(weight));
-        bias?.copy_(original.narrow(0, count, bias.numel()).view_as(bias));
-    }
+    protected override Tensor? CopyBias(string adapterName) => Copy(adapterName).bias;
 }

@@ -28,6 +28,9 @@ internal sealed class LayerNormTuningMethod : PeftMethod
     {
         // A LayerNorm without affine weights has nothing to tune.
         RegisterLayer<LayerNorm>((path, norm) => new LayerNormTuningLayer(path, norm), norm => norm.elementwise_affine, "with elementwise affine weights");
+
+        // PEFT's LN tuning copies whatever module it targets; for a convolutional network that is its BatchNorm layers.
+        RegisterLayer<BatchNorm2d>((path, norm) => new BatchNormTuningLayer(path, norm), norm => norm.weight is not null, "with affine weights");
     }
 
     internal override string Name => "ln_tuning";
@@ -44,8 +47,20 @@ internal sealed class LayerNormTuningMethod : PeftMethod
 
     internal override PeftConfig CreateConfig() => new LayerNormTuningConfig();
 
-    internal override void AddAdapter(TunerLayer layer, string adapterName, PeftConfig config) =>
-        ((LayerNormTuningLayer)layer).AddAdapter(adapterName);
+    internal override void AddAdapter(TunerLayer layer, string adapterName, PeftConfig config)
+    {
+        switch (layer)
+        {
+            case LayerNormTuningLayer norm:
+                norm.AddAdapter(adapterName);
+                break;
+            case BatchNormTuningLayer norm:
+                norm.AddAdapter(adapterName);
+                break;
+            default:
+                throw new ArgumentException($"LN tuning has no layer of type {layer.GetType().Name}.", nameof(layer));
+        }
+    }
 
     internal override IReadOnlyList<string>? DefaultTargetModules(string modelType) =>
         s_defaults.TryGetValue(modelType, out var names) ? names : null;

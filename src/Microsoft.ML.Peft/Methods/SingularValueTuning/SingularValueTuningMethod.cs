@@ -21,6 +21,7 @@ internal sealed class SingularValueTuningMethod : PeftMethod
     internal SingularValueTuningMethod()
     {
         RegisterLayer<Linear>((path, linear) => new SingularValueTuningLinear(path, linear));
+        RegisterLayer<Conv2d>((path, conv) => new SingularValueTuningConv2d(path, conv));
     }
 
     internal override string Name => "singular_value_tuning";
@@ -36,5 +37,5 @@ internal sealed class SingularValueTuningMethod : PeftMethod
     internal override PeftConfig CreateConfig() => new SingularValueTuningConfig();
 
     internal override void AddAdapter(TunerLayer layer, string adapterName, PeftConfig config) =>
-        ((SingularValueTuningLinear)layer).AddAdapter(adapterName, ((SingularValueTuningConfig)config).RankRatio);
+        ((SingularValueTuningLayer)layer).AddAdapter(adapterName, ((SingularValueTuningConfig)config).RankRatio);
 }
