@@ -41,6 +41,34 @@ internal sealed class LoadedStage
     internal string RequiredString(string field) =>
         Fields[field]?.GetValue<string>() ?? throw new InvalidDataException($"{Source}: missing \"{field}\".");
 
+    /// <summary>A string field that may be absent (null then).</summary>
+    /// <exception cref="InvalidDataException">The field is not a string.</exception>
+    internal string? OptionalString(string field) => Fields[field] switch
+    {
+        null => null,
+        JsonValue value when value.TryGetValue(out string? text) => text,
+        _ => throw new InvalidDataException($"{Source}: \"{field}\" must be a string."),
+    };
+
+    /// <summary>An array of strings that may be absent (null then).</summary>
+    /// <exception cref="InvalidDataException">The field is not an array of strings.</exception>
+    internal IReadOnlyList<string>? OptionalStrings(string field)
+    {
+        if (Fields[field] is null)
+        {
+            return null;
+        }
+
+        if (Fields[field] is not JsonArray items)
+        {
+            throw new InvalidDataException($"{Source}: \"{field}\" must be an array of strings.");
+        }
+
+        return items.Select(item => item is JsonValue value && value.TryGetValue(out string? text)
+            ? text
+            : throw new InvalidDataException($"{Source}: \"{field}\" must be an array of strings.")).ToArray();
+    }
+
     /// <summary>An integer field the task requires.</summary>
     /// <exception cref="InvalidDataException">The field is missing.</exception>
     internal int RequiredInt(string field) =>

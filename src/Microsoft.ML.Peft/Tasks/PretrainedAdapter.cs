@@ -70,12 +70,12 @@ internal sealed class PretrainedAdapter
     /// <param name="taskType">The task type the task saves (SEQ_CLS, TOKEN_CLS), or null.</param>
     /// <param name="task">The task in words, e.g. "a text classifier".</param>
     /// <param name="otherTasks">Where adapters of other task types go, by task type.</param>
-    /// <param name="outputModule">The head's output layer.</param>
+    /// <param name="outputModule">The head's output layer; null for a classifier without a trained head (CLIP's text prompts), whose class count is not checked.</param>
     /// <param name="classCount">The number of classes of the training label.</param>
     /// <param name="labelColumn">The label column's name, for messages.</param>
     /// <exception cref="ArgumentException">The adapter is of another task type or its head has another number of classes.</exception>
     internal static PretrainedAdapter? ToContinue(
-        PeftTrainerOptions options, string? taskType, string task, IReadOnlyDictionary<string, string> otherTasks, string outputModule, int classCount, string labelColumn)
+        PeftTrainerOptions options, string? taskType, string task, IReadOnlyDictionary<string, string> otherTasks, string? outputModule, int classCount, string labelColumn)
     {
         if (options.InitialAdapterDirectory is not { } directory)
         {
@@ -84,6 +84,11 @@ internal sealed class PretrainedAdapter
 
         var adapter = Open(directory, nameof(PeftTrainerOptions.InitialAdapterDirectory));
         adapter.RequireTaskType(taskType, task, otherTasks);
+        if (outputModule is null)
+        {
+            return adapter;
+        }
+
         int rows = adapter.HeadRows(outputModule, taskType ?? "the task's type");
         if (rows != classCount)
         {

@@ -46,6 +46,10 @@ internal static class FolderLayers
     internal static readonly (string Origin, string Target, string Why)[] AllowedSiblingUses =
     {
         ("Text/NamedEntityRecognition", "Text/DomainAdaptation", "NER starts its adapter from domain-adaptive pre-training"),
+        // The few-shot classifier and the detector are image classifiers with another recipe (method, head start, loss),
+        // so they run on the image classifier's trainer, transformer and saved stage instead of copying them.
+        ("Vision/FewShotClassification", "Vision/ImageClassification", "the few-shot classifier is an image classifier with CLIP-SVD's recipe"),
+        ("Vision/NormTunedDetection", "Vision/ImageClassification", "the detector is an image classifier with GenD's recipe"),
         ("*", "Methods/Lycoris", "the LyCORIS base shared by LoKr and LoHa"),
         ("*", "Backbones/Text", "the text modality every text backbone builds on"),
         ("*", "Backbones/Image", "the vision modality every vision backbone builds on (Microsoft.ML.Peft.Vision)"),

@@ -12,6 +12,14 @@ internal sealed class ImageRow
     public string Label { get; set; } = string.Empty;
 }
 
+/// <summary>An image with a Boolean label (red is true), for the binary image tasks.</summary>
+internal sealed class BooleanImageRow
+{
+    public byte[] Image { get; set; } = Array.Empty<byte>();
+
+    public bool Label { get; set; }
+}
+
 /// <summary>
 /// A learnable image problem: "red" images are reddish noise, "blue" images bluish noise, of random sizes around 20 pixels,
 /// encoded as PNG so rows exercise decoding and resizing.
@@ -27,6 +35,17 @@ internal static class ImageRows
             yield return new ImageRow { Image = Png(random, red, 16 + random.Next(8), 16 + random.Next(8)), Label = red ? "red" : "blue" };
         }
     }
+
+    /// <summary>An encoded image decoded as the estimators decode it.</summary>
+    internal static Microsoft.ML.Peft.Vision.Backbones.Image.RgbImage Rgb(byte[] encoded)
+    {
+        using var image = Microsoft.ML.Data.MLImage.CreateFromStream(new MemoryStream(encoded, writable: false));
+        return Microsoft.ML.Peft.Vision.ImageColumn.ToRgb(image);
+    }
+
+    /// <summary>The rows of <see cref="Create"/> with a Boolean label, true for red.</summary>
+    internal static IEnumerable<BooleanImageRow> CreateBoolean(int count, int seed) =>
+        Create(count, seed).Select(r => new BooleanImageRow { Image = r.Image, Label = r.Label == "red" });
 
     /// <summary>A PNG of <paramref name="width"/> × <paramref name="height"/> noise leaning to red or blue.</summary>
     internal static byte[] Png(Random random, bool red, int width, int height)

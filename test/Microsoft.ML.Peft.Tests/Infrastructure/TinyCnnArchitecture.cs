@@ -44,8 +44,12 @@ internal sealed class TinyCnnArchitecture : VisionArchitecture
     internal override ImageEncoder CreateEncoder(JsonObject config, string source) =>
         new TinyCnnEncoder(JsonValues.Int(config["channels"], "channels"), ReadFeatures(config));
 
-    internal override ImageClassifierModel CreateImageClassifier(ImageEncoder encoder, int classCount) =>
-        new LinearImageClassifier("cnn", encoder, "classifier", classCount);
+    internal override IReadOnlyList<string> WeightMatrixModules { get; } = new[] { "conv1", "proj" };
+
+    internal override IReadOnlyList<string> NormalizationModules { get; } = new[] { "bn1" };
+
+    internal override ImageClassifierModel CreateImageClassifier(ImageEncoder encoder, int classCount, ClassifierHeadInput headInput = ClassifierHeadInput.Features) =>
+        new LinearImageClassifier("cnn", encoder, "classifier", classCount, headInput);
 
     private static int ReadFeatures(JsonObject config) => JsonValues.Int(config["hidden_size"], "hidden_size");
 }

@@ -78,6 +78,40 @@ public sealed class EstimatorWorkoutTests : IDisposable
             InputColumn = nameof(ImageRow.Image),
             LabelColumn = nameof(ImageRow.Label),
         },
+        new EstimatorWorkoutCase<ImageRow, ClassifierPrediction>
+        {
+            Name = "SvdFewShotClassification",
+            WriteBackbone = directory => TinyCnnFolder.Write(directory),
+            Rows = (count, seed) => ImageRows.Create(count, seed),
+            Preprocess = ml => ml.Transforms.Conversion.MapValueToKey(nameof(ImageRow.Label)),
+            Estimator = (ml, backbone, cancellation) => ml.Peft().SvdFewShotClassifier(new SvdFewShotClassifierOptions
+            {
+                Backbone = backbone,
+                Epochs = 1,
+                BatchSize = 16,
+                LearningRate = 1e-2,
+                CancellationToken = cancellation,
+            }),
+            InputColumn = nameof(ImageRow.Image),
+            LabelColumn = nameof(ImageRow.Label),
+        },
+        new EstimatorWorkoutCase<BooleanImageRow, BinaryClassifierPrediction>
+        {
+            Name = "NormTunedDetection",
+            WriteBackbone = directory => TinyCnnFolder.Write(directory),
+            Rows = (count, seed) => ImageRows.CreateBoolean(count, seed),
+            Preprocess = ml => ml.Transforms.Conversion.ConvertType(nameof(BooleanImageRow.Label), outputKind: Microsoft.ML.Data.DataKind.Boolean),
+            Estimator = (ml, backbone, cancellation) => ml.Peft().NormTunedDetector(new NormTunedDetectorOptions
+            {
+                Backbone = backbone,
+                Epochs = 1,
+                BatchSize = 16,
+                LearningRate = 1e-2,
+                CancellationToken = cancellation,
+            }),
+            InputColumn = nameof(BooleanImageRow.Image),
+            LabelColumn = nameof(BooleanImageRow.Label),
+        },
     };
 
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "peft-workout-" + Guid.NewGuid().ToString("N"));

@@ -68,8 +68,26 @@ internal sealed class ClipArchitecture : VisionArchitecture
     /// rest, which the classifier does not have; the head starts from N(0, 0.02) as the other vision classifiers here, where
     /// Hugging Face draws it with standard deviation <c>hidden_size^-0.5</c>.
     /// </summary>
-    internal override ImageClassifierModel CreateImageClassifier(ImageEncoder encoder, int classCount) =>
-        new LinearImageClassifier("vision_model", ((ClipModel)encoder).ReleaseVisionModel(), "classifier", classCount);
+    internal override ImageClassifierModel CreateImageClassifier(ImageEncoder encoder, int classCount, ClassifierHeadInput headInput = ClassifierHeadInput.Features) =>
+        new LinearImageClassifier("vision_model", ((ClipModel)encoder).ReleaseVisionModel(), "classifier", classCount, headInput);
+
+    /// <summary>
+    /// Every Linear of both towers' layers, as CLIP-SVD adapts them: the attention's query, key, value and output, and the
+    /// MLP's two layers. The projections into the joint space stay frozen, as CLIP-SVD leaves OpenAI's projection matrices.
+    /// </summary>
+    internal override IReadOnlyList<string> WeightMatrixModules { get; } = new[] { "q_proj", "k_proj", "v_proj", "out_proj", "fc1", "fc2" };
+
+    /// <summary>Every LayerNorm, Hugging Face's names: the image tower's <c>pre_layrnorm</c>, each layer's two, and both towers' final one.</summary>
+    internal override IReadOnlyList<string> NormalizationModules { get; } = new[] { "pre_layrnorm", "layer_norm1", "layer_norm2", "post_layernorm", "final_layer_norm" };
+
+    internal override bool HasTextTower => true;
+
+    /// <summary>CLIP's zero-shot classifier over <paramref name="prompts"/> (<see cref="ClipPromptClassifier"/>).</summary>
+    internal override ImageClassifierModel? CreatePromptClassifier(ImageEncoder encoder, PretrainedModel model, IReadOnlyList<string> prompts)
+    {
+        var clip = (ClipModel)encoder;
+        return new ClipPromptClassifier(clip, CreateTokenizer(model, clip.Config), prompts);
+    }
 
     /// <summary>
     /// CLIP's tokenizer from the model's files, at most <c>text_config.max_position_embeddings</c> tokens long (or the lower

@@ -47,6 +47,9 @@ internal sealed class ClipModel : ImageEncoder
 
     internal ClipConfig Config { get; }
 
+    /// <summary><c>logit_scale</c>: the log of the factor that turns cosine similarities into logits (ln 100 in OpenAI's models).</summary>
+    internal Parameter LogitScale => _logitScale;
+
     /// <summary>The text tower (<c>text_model</c>).</summary>
     internal ClipTextTransformer TextModel => _textModel;
 

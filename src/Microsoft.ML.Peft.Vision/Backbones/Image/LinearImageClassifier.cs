@@ -20,8 +20,9 @@ internal sealed class LinearImageClassifier : ImageClassifierModel
     /// <param name="encoder">The image tower.</param>
     /// <param name="headName">The head's name, e.g. <c>classifier</c>.</param>
     /// <param name="classCount">The number of classes.</param>
-    internal LinearImageClassifier(string encoderName, ImageEncoder encoder, string headName, int classCount)
-        : base(nameof(LinearImageClassifier))
+    /// <param name="headInput">What the head reads.</param>
+    internal LinearImageClassifier(string encoderName, ImageEncoder encoder, string headName, int classCount, ClassifierHeadInput headInput = ClassifierHeadInput.Features)
+        : base(nameof(LinearImageClassifier), headInput)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(classCount, 2);
         _encoder = encoder;
@@ -41,11 +42,5 @@ internal sealed class LinearImageClassifier : ImageClassifierModel
 
     internal override string HeadName { get; }
 
-    /// <inheritdoc/>
-    public override Tensor forward(Tensor pixelValues)
-    {
-        using var scope = NewDisposeScope();
-        var features = _encoder.call(pixelValues);
-        return _head.call(features).MoveToOuterDisposeScope();
-    }
+    protected override Tensor EncodeImages(Tensor pixelValues) => _encoder.call(pixelValues);
 }

@@ -52,6 +52,30 @@ internal abstract class VisionArchitecture : BackboneArchitecture
     internal sealed override IBackbonePreprocessor CreatePreprocessor(PretrainedModel model) =>
         ImageProcessor.FromFiles(model.PreprocessorFiles, DefaultProcessorConfig, model.Source);
 
+    /// <summary>
+    /// The modules that hold every weight matrix of the encoder's layers (attention, feed-forward, convolutions), the default
+    /// targets of a method that adapts all of them, as CLIP-SVD's singular-value tuning does.
+    /// </summary>
+    internal abstract IReadOnlyList<string> WeightMatrixModules { get; }
+
+    /// <summary>The encoder's normalisation layers (LayerNorm, or BatchNorm for a CNN): the default targets of LN tuning.</summary>
+    internal abstract IReadOnlyList<string> NormalizationModules { get; }
+
     /// <summary>A new classifier of <paramref name="classCount"/> classes around <paramref name="encoder"/>, its head freshly initialised.</summary>
-    internal abstract ImageClassifierModel CreateImageClassifier(ImageEncoder encoder, int classCount);
+    /// <param name="encoder">The encoder, from <see cref="CreateEncoder"/>.</param>
+    /// <param name="classCount">The number of classes.</param>
+    /// <param name="headInput">What the head reads: the features, or the features L2-normalised.</param>
+    internal abstract ImageClassifierModel CreateImageClassifier(ImageEncoder encoder, int classCount, ClassifierHeadInput headInput = ClassifierHeadInput.Features);
+
+    /// <summary>Whether the architecture has a text tower, so that <see cref="CreatePromptClassifier"/> builds a classifier.</summary>
+    internal virtual bool HasTextTower => false;
+
+    /// <summary>
+    /// A classifier whose classes are text prompts, one per class, compared with each image in a joint image-text space
+    /// (CLIP's zero-shot classifier), or null when the architecture has no text tower.
+    /// </summary>
+    /// <param name="encoder">The encoder, from <see cref="CreateEncoder"/>; the classifier takes it over.</param>
+    /// <param name="model">The pretrained model, whose files hold the tokenizer.</param>
+    /// <param name="prompts">One text per class, in class order.</param>
+    internal virtual ImageClassifierModel? CreatePromptClassifier(ImageEncoder encoder, PretrainedModel model, IReadOnlyList<string> prompts) => null;
 }

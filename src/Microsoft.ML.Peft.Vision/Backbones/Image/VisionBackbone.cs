@@ -70,7 +70,8 @@ internal sealed class VisionBackbone
     /// <c>classifier.*</c> of a <c>ViTForImageClassification</c>); returns false, leaving the head as initialised, when it has none.
     /// </summary>
     /// <exception cref="InvalidDataException">The checkpoint holds part of the head, or a head of another shape (another number of classes).</exception>
-    internal bool TryLoadImageClassifierHead(ImageClassifierModel model) => Model.TryLoadWeights(model.Head, model.HeadName + ".");
+    internal bool TryLoadImageClassifierHead(ImageClassifierModel model) =>
+        model.Head is { } head && Model.TryLoadWeights(head, model.HeadName + ".");
 
     /// <inheritdoc/>
     public override string ToString() => Model.ToString();

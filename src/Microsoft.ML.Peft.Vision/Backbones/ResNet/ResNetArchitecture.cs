@@ -58,8 +58,14 @@ internal sealed class ResNetArchitecture : VisionArchitecture
 
     internal override ImageEncoder CreateEncoder(JsonObject config, string source) => new ResNetModel(ReadBlocks(config, source));
 
-    internal override ImageClassifierModel CreateImageClassifier(ImageEncoder encoder, int classCount) =>
-        new ResNetImageClassifier(encoder, classCount);
+    /// <summary>Every convolution: the stem's, both of each block's, and the shortcut's (<c>downsample.0</c>).</summary>
+    internal override IReadOnlyList<string> WeightMatrixModules { get; } = new[] { "conv1", "conv2", "downsample.0" };
+
+    /// <summary>Every BatchNorm: the stem's, both of each block's, and the shortcut's (<c>downsample.1</c>).</summary>
+    internal override IReadOnlyList<string> NormalizationModules { get; } = new[] { "bn1", "bn2", "downsample.1" };
+
+    internal override ImageClassifierModel CreateImageClassifier(ImageEncoder encoder, int classCount, ClassifierHeadInput headInput = ClassifierHeadInput.Features) =>
+        new ResNetImageClassifier(encoder, classCount, headInput);
 
     /// <summary>The package's model, or an ONNX file that still exists, as recorded in a saved pipeline's <c>source</c>.</summary>
     internal override PretrainedModel? Reopen(string source) => ResNetOnnxBackbone.Reopen(source);

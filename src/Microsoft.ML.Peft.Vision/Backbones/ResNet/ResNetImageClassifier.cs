@@ -24,8 +24,8 @@ internal sealed class ResNetImageClassifier : ImageClassifierModel
     private readonly ImageEncoder _encoder;
     private readonly Linear _head;
 
-    internal ResNetImageClassifier(ImageEncoder encoder, int classCount)
-        : base(nameof(ResNetImageClassifier))
+    internal ResNetImageClassifier(ImageEncoder encoder, int classCount, ClassifierHeadInput headInput = ClassifierHeadInput.Features)
+        : base(nameof(ResNetImageClassifier), headInput)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(classCount, 2);
         _encoder = encoder;
@@ -61,12 +61,7 @@ internal sealed class ResNetImageClassifier : ImageClassifierModel
 
     internal override string HeadName => HeadModuleName;
 
-    /// <inheritdoc/>
-    public override Tensor forward(Tensor pixelValues)
-    {
-        using var scope = NewDisposeScope();
-        return _head.call(_encoder.call(pixelValues)).MoveToOuterDisposeScope();
-    }
+    protected override Tensor EncodeImages(Tensor pixelValues) => _encoder.call(pixelValues);
 
     protected override void Dispose(bool disposing)
     {

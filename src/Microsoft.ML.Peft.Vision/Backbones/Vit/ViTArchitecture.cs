@@ -63,6 +63,11 @@ internal sealed class ViTArchitecture : VisionArchitecture
 
     internal override ImageEncoder CreateEncoder(JsonObject config, string source) => new ViTEncoder(ViTConfig.FromJson(config, source));
 
-    internal override ImageClassifierModel CreateImageClassifier(ImageEncoder encoder, int classCount) =>
-        new LinearImageClassifier("vit", encoder, "classifier", classCount);
+    /// <summary>The attention's query, key and value and every <c>dense</c> layer: attention output, intermediate and output.</summary>
+    internal override IReadOnlyList<string> WeightMatrixModules { get; } = new[] { "query", "key", "value", "dense" };
+
+    internal override IReadOnlyList<string> NormalizationModules { get; } = new[] { "layernorm_before", "layernorm_after", "layernorm" };
+
+    internal override ImageClassifierModel CreateImageClassifier(ImageEncoder encoder, int classCount, ClassifierHeadInput headInput = ClassifierHeadInput.Features) =>
+        new LinearImageClassifier("vit", encoder, "classifier", classCount, headInput);
 }

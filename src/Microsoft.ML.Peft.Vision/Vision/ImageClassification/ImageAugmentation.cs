@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Peft.Vision.ImageClassification;
 
 /// <summary>
-/// The training augmentation of <see cref="ImageClassifierOptions.Augment"/>: torchvision's random resized crop (area 50–100 %,
+/// The training augmentation of <see cref="ImageClassifierOptionsBase.Augment"/>: torchvision's random resized crop (area 50–100 %,
 /// aspect ratio 3/4–4/3, resized back to the processor's output size) and a horizontal flip with probability 0.5, applied to
 /// each prepared image.
 /// </summary>
@@ -41,7 +41,12 @@ internal sealed class ImageAugmentation
         for (int i = 0; i < images.Length; i++)
         {
             var (top, left, height, width) = DrawCrop(pixelValues.shape[2], pixelValues.shape[3]);
-            var image = torchvision.transforms.functional.resized_crop(pixelValues[i].unsqueeze(0), top, left, height, width, _height, _width);
+            var whole = pixelValues[i].unsqueeze(0);
+
+            // TorchSharp 0.107's resized_crop disposes the tensor it returns when the crop is the whole image at the output
+            // size (its resize hands back its input, which the crop's using then frees); that crop needs no resampling anyway.
+            bool unchanged = top == 0 && left == 0 && height == pixelValues.shape[2] && width == pixelValues.shape[3] && height == _height && width == _width;
+            var image = unchanged ? whole : torchvision.transforms.functional.resized_crop(whole, top, left, height, width, _height, _width);
             images[i] = Draw() < 0.5 ? torchvision.transforms.functional.hflip(image) : image;
         }
 

@@ -21,6 +21,7 @@ internal static class ImageClassifierArchive
         var network = transformer.Network;
         var fields = transformer.Columns.ToJson();
         transformer.Label.WriteTo(fields);
+        ImageClassifierHeads.WriteTo(fields, network.Network);
         StageArchive.Save(archive, prefix, new StageRecord(ImageClassificationTransformer.Kind, transformer.Backbone, network.Peft, transformer.PredictionBatchSize, network.Processor.Files, fields)
         {
             PreprocessorFolder = ProcessorFolder,
@@ -35,7 +36,7 @@ internal static class ImageClassifierArchive
 
         // The processor is rebuilt from the files saved with the stage, so a loaded model prepares images as the trained one did.
         var processor = ImageProcessor.FromFiles(stage.PreprocessorFiles, backbone.Architecture.DefaultProcessorConfig, stage.Source);
-        var network = backbone.Architecture.CreateImageClassifier(backbone.CreateEncoder(), label.ClassCount);
+        var network = ImageClassifierHeads.Create(backbone, stage, label.ClassCount);
         return stage.Build(network, (peft, device) =>
             new ImageClassificationTransformer(new ImageClassifierNetwork(peft, network, processor, device), ImageClassifierColumns.FromJson(stage), label, stage.Reference, stage.PredictionBatchSize(DefaultPredictionBatchSize), trainingInfo: null));
     }

@@ -6,7 +6,8 @@ namespace Microsoft.ML.Peft;
 
 /// <summary>
 /// Options of <see cref="ImageClassificationEstimator"/>: the columns, the backbone, the PEFT method (LoRA by default, any
-/// registered method through <see cref="PeftTrainerOptions.Method"/>) and the training schedule.
+/// registered method through <see cref="PeftTrainerOptions.Method"/>) and the training schedule; the shared ones are on
+/// <see cref="ImageClassifierOptionsBase"/>.
 /// </summary>
 /// <remarks>
 /// A batch counts images. Every image is decoded to RGB (grayscale images are converted) and prepared by the backbone's image
@@ -15,7 +16,7 @@ namespace Microsoft.ML.Peft;
 /// <see cref="PeftTrainerOptions.ValidationSet"/>, the metric of each epoch is the validation accuracy. BatchNorm layers
 /// (ResNet) keep their pretrained running statistics while the adapter trains, which is what small fine-tuning sets need.
 /// </remarks>
-public sealed class ImageClassifierOptions : PeftTrainerOptions
+public sealed class ImageClassifierOptions : ImageClassifierOptionsBase
 {
     /// <summary>The defaults of the simple overload and of these options.</summary>
     public static class Defaults
@@ -35,41 +36,6 @@ public sealed class ImageClassifierOptions : PeftTrainerOptions
 
     /// <summary>Creates options with the defaults.</summary>
     public ImageClassifierOptions()
-        : base(Defaults.BatchSize, predictionBatchSize: 32)
     {
     }
-
-    /// <summary>
-    /// The label column, whose type chooses the output: a key (<c>MapValueToKey</c>) with at least two values for a multiclass
-    /// classifier, a Boolean for a binary one with ML.NET's binary-classifier columns.
-    /// </summary>
-    public string LabelColumnName { get; set; } = "Label";
-
-    /// <summary>
-    /// The image column: an Image (<c>mlContext.Transforms.LoadImages</c>), a vector of bytes holding an encoded image file, or
-    /// text holding an image file path.
-    /// </summary>
-    public string ImageColumnName { get; set; } = "Image";
-
-    /// <summary>
-    /// The output column of class probabilities (vector of float, one per class), or for a Boolean label the margin
-    /// logit(true) − logit(false) (Single), as ML.NET's binary trainers put in <c>Score</c>.
-    /// </summary>
-    public string ScoreColumnName { get; set; } = "Score";
-
-    /// <summary>The output column of P(true) (Single), added only for a Boolean label, as ML.NET's binary trainers add it.</summary>
-    public string ProbabilityColumnName { get; set; } = "Probability";
-
-    /// <summary>
-    /// The output column of the most probable class: a key with the label column's key values, or for a Boolean label a
-    /// Boolean (P(true) &gt; 0.5).
-    /// </summary>
-    public string PredictedLabelColumnName { get; set; } = "PredictedLabel";
-
-    /// <summary>
-    /// Augments each training image anew every epoch: a random resized crop (scale 0.5–1, aspect 3/4–4/3) and a horizontal
-    /// flip with probability 0.5, torchvision's defaults for fine-tuning. Turn it off for images whose orientation carries the
-    /// class (digits, text).
-    /// </summary>
-    public bool Augment { get; set; } = true;
 }

@@ -8,7 +8,7 @@ namespace Microsoft.ML.Peft.Vision.ImageClassification;
 /// <summary>The checks of <see cref="ImageClassifierOptions"/> made when the estimator is built, before any data is read.</summary>
 internal static class ImageClassifierOptionsValidator
 {
-    internal static void Validate(ImageClassifierOptions options)
+    internal static void Validate(ImageClassifierOptionsBase options)
     {
         TrainerOptionsValidator.RequireBackbone(options, "ResNet-18 (VisionBackbones.ResNet18())");
 

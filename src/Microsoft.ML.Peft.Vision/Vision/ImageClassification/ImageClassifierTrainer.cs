@@ -18,28 +18,44 @@ internal static class ImageClassifierTrainer
 {
     internal const string LogName = "ImageClassifier";
 
-    internal static ImageClassificationTransformer Train(MLContext context, ImageClassifierOptions options, ImageClassifierColumns columns, IDataView input)
+    /// <summary>The image classifier's recipe: LoRA on the architecture's default targets, a new linear head, cross-entropy.</summary>
+    internal static ImageClassifierRecipe Recipe { get; } = new()
     {
-        var backbone = options.Backbone!.AsVision(LogName);
+        LogName = LogName,
+        Task = "an image classifier",
+        DefaultMethod = _ => new LoraConfig { Rank = ImageClassifierOptions.Defaults.Rank, Alpha = ImageClassifierOptions.Defaults.Alpha, Dropout = 0.1 },
+        DefaultTargets = backbone => backbone.Architecture.DefaultTargetModules,
+    };
+
+    internal static ImageClassificationTransformer Train(MLContext context, ImageClassifierOptionsBase options, ImageClassifierColumns columns, IDataView input, ImageClassifierRecipe recipe)
+    {
+        var backbone = options.Backbone!.AsVision(recipe.LogName);
         TrainingDataErrors.RequireRows(input, "training data");
         ImageColumn.Find(input.Schema, columns.Image);
         var label = ClassifierLabel.Of(input.Schema, options.LabelColumnName);
         var training = ImageClassificationRows.Read(input, columns.Image, options.LabelColumnName, "training");
+        recipe.CheckLabel?.Invoke(label, training, options.LabelColumnName);
         var validation = options.ValidationSet is { } validationSet ? TrainingDataErrors.InValidationSet(() => ReadValidation(validationSet, columns, options.LabelColumnName, label)) : null;
 
-        using var run = TaskTrainingRun.Start(context, LogName);
+        using var run = TaskTrainingRun.Start(context, recipe.LogName);
         var device = run.Device;
         var processor = backbone.CreateProcessor();
         var augmentation = options.Augment ? new ImageAugmentation(processor.OutputHeight, processor.OutputWidth) : null;
 
+        var prompts = ImageClassifierHeads.Prompts(recipe, backbone, label, options.LabelColumnName);
         var initial = PretrainedAdapter.ToContinue(
-            options, taskType: null, "an image classifier", s_textTaskTypes, backbone.Architecture.ImageClassifierHeadModules[0], label.ClassCount, options.LabelColumnName);
+            options, taskType: null, recipe.Task, s_textTaskTypes, prompts is null ? backbone.Architecture.ImageClassifierHeadModules[0] : null, label.ClassCount, options.LabelColumnName);
         run.DrawSeed();
-        var network = backbone.Architecture.CreateImageClassifier(backbone.CreateEncoder(), label.ClassCount);
+        var network = ImageClassifierHeads.Create(backbone, label.ClassCount, recipe.HeadInput, prompts);
         PeftModel? peft = null;
         try
         {
-            var adapted = run.Adapt(network, MethodConfig(options.Method, backbone), backbone.Model, initial);
+            if (recipe.StartHead is { } startHead && network.Head is not null && initial is null)
+            {
+                startHead(network, processor, training);
+            }
+
+            var adapted = run.Adapt(network, MethodConfig(options.Method, backbone, recipe, network), backbone.Model, initial);
             peft = adapted.Peft;
             var scorer = new ImageClassifierNetwork(peft, network, processor, device);
             var job = new TrainingJob
@@ -57,7 +73,7 @@ internal static class ImageClassifierTrainer
                     }
 
                     using var target = tensor(indices.Select(i => (long)training.Labels[i]).ToArray(), device: dev);
-                    return nn.functional.cross_entropy(network.call(pixels), target);
+                    return recipe.ComputeLoss(network, pixels, target);
                 },
                 Validation = validation is null
                     ? null
@@ -107,10 +123,8 @@ internal static class ImageClassifierTrainer
         ["TOKEN_CLS"] = "mlContext.Peft().NamedEntityRecognizerFromAdapter",
     };
 
-    internal static PeftConfig MethodConfig(PeftConfig? method, VisionBackbone backbone) =>
-        MethodCompletion.Complete(method, backbone.Model, DefaultMethod, backbone.Architecture.DefaultTargetModules, backbone.Architecture.ImageClassifierHeadModules.Union(backbone.UntrainedModules), taskType: null);
-
-    private static PeftConfig DefaultMethod() => new LoraConfig { Rank = ImageClassifierOptions.Defaults.Rank, Alpha = ImageClassifierOptions.Defaults.Alpha, Dropout = 0.1 };
+    internal static PeftConfig MethodConfig(PeftConfig? method, VisionBackbone backbone, ImageClassifierRecipe recipe, ImageClassifierModel network) =>
+        MethodCompletion.Complete(method, backbone.Model, () => recipe.DefaultMethod(backbone), recipe.DefaultTargets(backbone), network.HeadModules.Union(backbone.UntrainedModules), taskType: null);
 
     private static ImageClassificationRows ReadValidation(IDataView data, ImageClassifierColumns columns, string labelColumnName, ClassifierLabel label)
     {

@@ -51,18 +51,10 @@ public sealed class BinaryImageClassificationTests : IDisposable
         Assert.Equal(predictions, Predictions(ml, reloaded.Transform(test)));
     }
 
-    private static IEnumerable<BooleanImageRow> Rows(int count, int seed) =>
-        ImageRows.Create(count, seed).Select(r => new BooleanImageRow { Image = r.Image, Label = r.Label == "red" }).ToList();
+    private static IEnumerable<BooleanImageRow> Rows(int count, int seed) => ImageRows.CreateBoolean(count, seed).ToList();
 
     private static List<BinaryPrediction> Predictions(MLContext ml, IDataView scored) =>
         ml.Data.CreateEnumerable<BinaryPrediction>(scored, reuseRowObject: false).ToList();
-
-    private sealed class BooleanImageRow
-    {
-        public byte[] Image { get; set; } = Array.Empty<byte>();
-
-        public bool Label { get; set; }
-    }
 
     private sealed record BinaryPrediction
     {
