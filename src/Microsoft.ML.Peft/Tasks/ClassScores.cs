@@ -8,7 +8,8 @@ namespace Microsoft.ML.Peft.Tasks;
 /// </summary>
 /// <param name="Logits">The head's outputs, one per class.</param>
 /// <param name="Probabilities">The softmax of <paramref name="Logits"/>, computed on the device as for training.</param>
-internal sealed record ClassScores(float[] Logits, float[] Probabilities)
+/// <param name="Features">What the head read, when the task was asked for it; otherwise null.</param>
+internal sealed record ClassScores(float[] Logits, float[] Probabilities, float[]? Features = null)
 {
     /// <summary>The most probable class (0-based; the first on ties).</summary>
     internal int Predicted

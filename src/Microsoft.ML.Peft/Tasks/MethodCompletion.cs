@@ -8,7 +8,7 @@ internal static class MethodCompletion
     /// <summary>
     /// A copy of <paramref name="method"/> (or <paramref name="defaultMethod"/>) completed by its method for the architecture,
     /// with <paramref name="defaultTargets"/> when no targets are set, <paramref name="headModules"/> added to
-    /// <c>modules_to_save</c>, <paramref name="taskType"/> as <c>task_type</c> and the backbone as <c>base_model_name_or_path</c>,
+    /// <c>modules_to_save</c> (but for a head the method's target names include, which the method adapts), <paramref name="taskType"/> as <c>task_type</c> and the backbone as <c>base_model_name_or_path</c>,
     /// each only where the user left it unset. The user's object is not changed.
     /// </summary>
     /// <param name="method">The user's method, or null.</param>
@@ -30,7 +30,10 @@ internal static class MethodCompletion
         config.TargetModules ??= ModuleSelector.FromNames(defaultTargets.ToArray());
         if (headModules is not null)
         {
-            config.ModulesToSave = (config.ModulesToSave ?? Array.Empty<string>()).Union(headModules).ToList();
+            // A head the method itself targets by name is adapted by the method, not saved whole: LoRA on the head alone
+            // is a linear probe, and PEFT's matcher skips modules in modules_to_save, so both cannot apply.
+            var saved = headModules.Where(head => !(config.TargetModules.Kind == ModuleSelectorKind.Names && config.TargetModules.Names.Contains(head, StringComparer.Ordinal)));
+            config.ModulesToSave = (config.ModulesToSave ?? Array.Empty<string>()).Union(saved).ToList();
         }
 
         if (taskType is not null)

@@ -49,4 +49,15 @@ public sealed class MethodCompletionTests : IDisposable
         Assert.Null(config.ModulesToSave);
         Assert.Null(config.TaskType);
     }
+
+    [Fact]
+    public void Complete_MethodTargetingTheHeadByName_AdaptsItInsteadOfSavingItWhole()
+    {
+        var user = new LoraConfig { Rank = 2, TargetModules = ModuleSelector.FromNames("classifier") };
+
+        var config = MethodCompletion.Complete(user, _backbone, () => throw new InvalidOperationException("not asked"), new[] { "query" }, new[] { "classifier", "pooler" }, "SEQ_CLS");
+
+        Assert.Equal(new[] { "pooler" }, config.ModulesToSave);
+        Assert.Equal(new[] { "classifier" }, config.TargetModules!.Names);
+    }
 }

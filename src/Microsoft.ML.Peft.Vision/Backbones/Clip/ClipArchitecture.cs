@@ -82,6 +82,13 @@ internal sealed class ClipArchitecture : VisionArchitecture
 
     internal override bool HasTextTower => true;
 
+    /// <summary>The joint space's <c>projection_dim</c> for prompts; the image tower's hidden size for <c>CLIPForImageClassification</c>.</summary>
+    internal override int ClassifierFeatureSize(JsonObject config, string source, bool prompts)
+    {
+        var clip = ClipConfig.FromJson(config, source);
+        return prompts ? clip.ProjectionDim : clip.Vision.Encoder.HiddenSize;
+    }
+
     /// <summary>CLIP's zero-shot classifier over <paramref name="prompts"/> (<see cref="ClipPromptClassifier"/>).</summary>
     internal override ImageClassifierModel? CreatePromptClassifier(ImageEncoder encoder, PretrainedModel model, IReadOnlyList<string> prompts)
     {

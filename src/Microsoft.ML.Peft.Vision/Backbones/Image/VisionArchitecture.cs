@@ -67,6 +67,12 @@ internal abstract class VisionArchitecture : BackboneArchitecture
     /// <param name="headInput">What the head reads: the features, or the features L2-normalised.</param>
     internal abstract ImageClassifierModel CreateImageClassifier(ImageEncoder encoder, int classCount, ClassifierHeadInput headInput = ClassifierHeadInput.Features);
 
+    /// <summary>
+    /// The width of what the image classifier's head reads: the encoder's hidden size, or for a prompt classifier the width of
+    /// the joint image-text space.
+    /// </summary>
+    internal virtual int ClassifierFeatureSize(JsonObject config, string source, bool prompts) => ReadShape(config, source).HiddenSize;
+
     /// <summary>Whether the architecture has a text tower, so that <see cref="CreatePromptClassifier"/> builds a classifier.</summary>
     internal virtual bool HasTextTower => false;
 

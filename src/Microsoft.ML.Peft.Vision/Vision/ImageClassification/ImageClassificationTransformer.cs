@@ -55,7 +55,7 @@ public sealed class ImageClassificationTransformer : PeftTaskTransformer
 
     internal override PeftModel AdapterModel => Network.Peft;
 
-    internal override DataViewSchema OutputSchema(DataViewSchema inputSchema) => Columns.OutputSchema(inputSchema, Label);
+    internal override DataViewSchema OutputSchema(DataViewSchema inputSchema) => Columns.OutputSchema(inputSchema, Label, Network.Network.Encoder.FeatureSize);
 
     internal override IRowToRowMapper CreateRowMapper(DataViewSchema inputSchema) =>
         new BatchPredictorRowMapper<RgbImage, ClassScores>(inputSchema, new ImageClassifierPredictor(this));
@@ -70,6 +70,6 @@ public sealed class ImageClassificationTransformer : PeftTaskTransformer
     internal ClassScores[] Score(IReadOnlyList<RgbImage> images)
     {
         ThrowIfDisposed();
-        return Network.Score(images, PredictionBatchSize);
+        return Network.Score(images, PredictionBatchSize, withFeatures: Columns.Features is not null);
     }
 }

@@ -1,6 +1,7 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
 using Microsoft.ML.Peft.Tasks;
+using Microsoft.ML.Peft.Vision.Backbones.Image;
 
 namespace Microsoft.ML.Peft.Vision.ImageClassification;
 
@@ -22,7 +23,8 @@ internal sealed class ImageClassifierEstimatorCore
         _options = options;
         _recipe = recipe;
         ImageClassifierOptionsValidator.Validate(options);
-        Columns = new ImageClassifierColumns(options.ImageColumnName, new ClassifierOutputColumns(options.ScoreColumnName, options.ProbabilityColumnName, options.PredictedLabelColumnName));
+        Columns = new ImageClassifierColumns(
+            options.ImageColumnName, new ClassifierOutputColumns(options.ScoreColumnName, options.ProbabilityColumnName, options.PredictedLabelColumnName), options.FeaturesColumnName);
     }
 
     internal ImageClassifierColumns Columns { get; }
@@ -32,7 +34,16 @@ internal sealed class ImageClassifierEstimatorCore
         ArgumentNullException.ThrowIfNull(inputSchema);
         ImageColumn.Find(inputSchema, Columns.Image);
         var label = SchemaErrors.FindClassifierLabel(inputSchema, _options.LabelColumnName);
-        return ScoreColumnsShape.Create(_context, inputSchema, Columns.Outputs, label);
+        var shape = ScoreColumnsShape.Create(_context, inputSchema, Columns.Outputs, label);
+        if (Columns.Features is not { } features)
+        {
+            return shape;
+        }
+
+        // The classes are prompts only for a key label with values on a backbone with a text tower, as in training.
+        var backbone = _options.Backbone!.AsVision(_recipe.LogName);
+        bool prompts = _recipe.Prompt is not null && backbone.Architecture.HasTextTower && !SchemaErrors.IsBinaryLabel(label) && SchemaErrors.HasKeyValues(label);
+        return VectorColumnShape.Add(_context, shape, features, backbone.Architecture.ClassifierFeatureSize(backbone.Model.Config, backbone.Source, prompts));
     }
 
     internal ImageClassificationTransformer Fit(IDataView input)

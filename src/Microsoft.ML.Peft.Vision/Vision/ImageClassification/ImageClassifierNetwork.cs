@@ -41,8 +41,11 @@ internal sealed class ImageClassifierNetwork : IDisposable
         return pixels.to(Device);
     }
 
-    /// <summary>The logits and class probabilities of each image, in input order, scored in batches of <paramref name="batchSize"/>.</summary>
-    internal ClassScores[] Score(IReadOnlyList<RgbImage> images, int batchSize)
+    /// <summary>
+    /// The logits and class probabilities of each image, in input order, scored in batches of <paramref name="batchSize"/>,
+    /// with what the head read when <paramref name="withFeatures"/>.
+    /// </summary>
+    internal ClassScores[] Score(IReadOnlyList<RgbImage> images, int batchSize, bool withFeatures = false)
     {
         var result = new ClassScores[images.Count];
         lock (_gate)
@@ -54,12 +57,16 @@ internal sealed class ImageClassifierNetwork : IDisposable
             {
                 using var scope = NewDisposeScope();
                 var pixels = Prepare(batch.Select(i => images[i]).ToList());
-                var output = Network.call(pixels);
+                var embeddings = Network.Embed(pixels);
+                var output = Network.Logits(embeddings);
                 var logits = output.to(ScalarType.Float32).cpu().data<float>().ToArray();
                 var probabilities = nn.functional.softmax(output, 1).to(ScalarType.Float32).cpu().data<float>().ToArray();
+                int width = (int)embeddings.shape[1];
+                var features = withFeatures ? embeddings.to(ScalarType.Float32).cpu().data<float>().ToArray() : null;
                 for (int b = 0; b < batch.Length; b++)
                 {
-                    result[batch[b]] = ClassScores.Row(logits, probabilities, b, ClassCount);
+                    var scores = ClassScores.Row(logits, probabilities, b, ClassCount);
+                    result[batch[b]] = features is null ? scores : scores with { Features = features.AsSpan(b * width, width).ToArray() };
                 }
             });
         }

@@ -52,6 +52,12 @@ public abstract class ImageClassifierOptionsBase : PeftTrainerOptions
     public string PredictedLabelColumnName { get; set; } = "PredictedLabel";
 
     /// <summary>
+    /// An output column of what the head reads for each image (vector of float: the encoder's features, L2-normalised for the
+    /// few-shot classifier and the detector), e.g. to plot the feature space; null (the default) adds none.
+    /// </summary>
+    public string? FeaturesColumnName { get; set; }
+
+    /// <summary>
     /// Augments each training image anew every epoch: a random resized crop (scale 0.5–1, aspect 3/4–4/3) and a horizontal
     /// flip with probability 0.5, torchvision's defaults for fine-tuning. Turn it off for images whose orientation carries the
     /// class (digits, text).

@@ -27,6 +27,25 @@ internal sealed class ImageClassifierPredictor : IBatchPredictor<RgbImage, Class
 
     public IReadOnlyList<ClassScores> Predict(IReadOnlyList<RgbImage> inputs) => _transformer.Score(inputs);
 
-    public ValueGetter<TValue> CreateOutputGetter<TValue>(DataViewSchema.Column column, int outputIndex, Func<ClassScores> current) =>
-        ScoreGetters.Create<TValue>(column, outputIndex, _transformer.IsBinary, current);
+    public ValueGetter<TValue> CreateOutputGetter<TValue>(DataViewSchema.Column column, int outputIndex, Func<ClassScores> current)
+    {
+        if (outputIndex < ImageClassifierColumns.FeaturesIndex(_transformer.IsBinary))
+        {
+            return ScoreGetters.Create<TValue>(column, outputIndex, _transformer.IsBinary, current);
+        }
+
+        if (typeof(TValue) != typeof(VBuffer<float>))
+        {
+            throw new InvalidOperationException($"Column '{column.Name}' holds VBuffer<Single>, not {typeof(TValue).Name}.");
+        }
+
+        ValueGetter<VBuffer<float>> getter = (ref VBuffer<float> destination) =>
+        {
+            var values = current().Features!;
+            var editor = VBufferEditor.Create(ref destination, values.Length);
+            values.CopyTo(editor.Values);
+            destination = editor.Commit();
+        };
+        return (ValueGetter<TValue>)(Delegate)getter;
+    }
 }

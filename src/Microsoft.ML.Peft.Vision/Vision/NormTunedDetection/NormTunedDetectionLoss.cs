@@ -10,7 +10,8 @@ namespace Microsoft.ML.Peft.Vision.NormTunedDetection;
 /// same-label features together (alignment) and spread all features over the sphere (uniformity), after Wang and Isola:
 /// <c>1.0 · CE + 0.5 · uniformity + 0.1 · alignment</c>, with
 /// alignment = mean over same-label pairs i &lt; j of ‖xᵢ − xⱼ‖², and
-/// uniformity = log mean over all pairs i &lt; j of exp(−2 ‖xᵢ − xⱼ‖²).
+/// uniformity = log max(1e-6, mean over all pairs i &lt; j of exp(−2 ‖xᵢ − xⱼ‖²)), as GenD's <c>src/losses/unifalign.py</c>
+/// computes them (its floor keeps the log finite when every pair is far apart).
 /// A term without a pair in the batch (one example, or no two of a label) adds nothing.
 /// </summary>
 internal static class NormTunedDetectionLoss
@@ -19,6 +20,7 @@ internal static class NormTunedDetectionLoss
     internal const double UniformityWeight = 0.5;
     internal const double AlignmentWeight = 0.1;
     private const double UniformityTemperature = 2.0;
+    private const double UniformityFloor = 1e-6;
 
     /// <summary>The weighted loss, a scalar.</summary>
     /// <param name="features">L2-normalised features, (batch, dim).</param>
@@ -48,7 +50,7 @@ internal static class NormTunedDetectionLoss
     }
 
     private static Tensor UniformityOf(Tensor squared, Tensor pairs, Tensor features) =>
-        features.shape[0] < 2 ? Zero(features) : squared.index(pairs).mul(-UniformityTemperature).exp().mean().log();
+        features.shape[0] < 2 ? Zero(features) : squared.index(pairs).mul(-UniformityTemperature).exp().mean().clamp_min(UniformityFloor).log();
 
     private static Tensor AlignmentOf(Tensor squared, Tensor pairs, Tensor labels, Tensor features)
     {

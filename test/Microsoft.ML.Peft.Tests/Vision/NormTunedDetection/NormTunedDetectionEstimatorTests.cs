@@ -81,6 +81,33 @@ public sealed class NormTunedDetectionEstimatorTests : IDisposable
     }
 
     [Fact]
+    public void FeaturesColumn_HoldsTheUnitLengthHeadInput_AsTheEstimatorsShapeSays_AndSurvivesSaveAndLoad()
+    {
+        var ml = new MLContext(seed: 1);
+        var backbone = Backbone();
+        var data = ml.Data.LoadFromEnumerable(ImageRows.CreateBoolean(8, seed: 2));
+        var estimator = ml.Peft().NormTunedDetector(new NormTunedDetectorOptions { Backbone = backbone, Epochs = 1, BatchSize = 4, FeaturesColumnName = "Features" });
+        var shape = estimator.GetOutputSchema(SchemaShapes.Of(data.Schema));
+
+        using var detector = estimator.Fit(data);
+        var scored = detector.Transform(data);
+        var type = (VectorDataViewType)scored.Schema["Features"].Type;
+        var rows = ml.Data.CreateEnumerable<FeaturesRow>(scored, reuseRowObject: false).ToList();
+
+        Assert.Equal(4, scored.Schema["Features"].Index - data.Schema.Count + 1);
+        var column = shape.Single(c => c.Name == "Features");
+        Assert.Equal(SchemaShape.Column.VectorKind.Vector, column.Kind);
+        Assert.Equal(type.Size, detector.Network.Network.Encoder.FeatureSize);
+        Assert.All(rows, r => Assert.Equal(1.0, Math.Sqrt(r.Features.Sum(v => (double)v * v)), 5));
+
+        string path = Path.Combine(_directory, "detector.zip");
+        ml.Peft().Model.Save(detector, data.Schema, path);
+        var loaded = (TransformerChain<ITransformer>)ml.Peft().Model.Load(path, out _, backbone);
+        using var reloaded = (ImageClassificationTransformer)loaded.Single();
+        Assert.Equal(rows.Select(r => r.Features), ml.Data.CreateEnumerable<FeaturesRow>(reloaded.Transform(data), reuseRowObject: false).Select(r => r.Features));
+    }
+
+    [Fact]
     public void Fit_OneClassOnly_IsRefusedNamingTheColumnAndTheMissingClass()
     {
         var ml = new MLContext(seed: 1);
@@ -131,6 +158,11 @@ public sealed class NormTunedDetectionEstimatorTests : IDisposable
         transformer.Network.Peft.NamedTrainableParameters().Select(p => p.Name.Replace("base_model.model.", string.Empty, StringComparison.Ordinal)).ToList();
 
     private PretrainedModel Backbone() => PretrainedModel.FromDirectory(TinyCnnFolder.Write(Path.Combine(_directory, "cnn-" + Guid.NewGuid().ToString("N"))));
+
+    private sealed class FeaturesRow
+    {
+        public float[] Features { get; set; } = Array.Empty<float>();
+    }
 
     private sealed class WrongScore
     {

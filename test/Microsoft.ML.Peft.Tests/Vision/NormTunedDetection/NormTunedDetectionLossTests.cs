@@ -52,6 +52,19 @@ public sealed class NormTunedDetectionLossTests
         Assert.True(logits.grad!.abs().sum().item<float>() > 0);
     }
 
+    [Fact]
+    public void Uniformity_OfFarApartFeatures_IsFlooredAtLogOneMillionthAsGenDs()
+    {
+        using var scope = NewDisposeScope();
+
+        // Two features 10 apart: exp(−2 · 100) is far below 1e-6, so GenD's clamp decides the value.
+        var far = NormTunedDetectionLoss.Uniformity(tensor(new float[] { 0, 0, 10, 0 }, 2, 2));
+        var near = NormTunedDetectionLoss.Uniformity(tensor(new float[] { 0, 0, 1, 0 }, 2, 2));
+
+        Assert.Equal(Math.Log(1e-6), far.item<float>(), 4);
+        Assert.Equal(-2.0, near.item<float>(), 5);
+    }
+
     private static double Nll(double[] logits, int label) =>
         Math.Log(logits.Sum(Math.Exp)) - logits[label];
 }
