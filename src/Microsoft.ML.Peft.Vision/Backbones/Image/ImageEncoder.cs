@@ -22,4 +22,18 @@ internal abstract class ImageEncoder : nn.Module<Tensor, Tensor>
 
     /// <summary>The side of the square input the encoder was built for (ViT's <c>image_size</c>); null when any size works.</summary>
     internal abstract int? ImageSize { get; }
+
+    /// <summary>
+    /// The channels of each map <see cref="FeatureMaps"/> returns, finest first; empty when the encoder gives no spatial
+    /// maps, so dense tasks (change detection) cannot use it.
+    /// </summary>
+    internal virtual IReadOnlyList<int> FeatureMapChannels => Array.Empty<int>();
+
+    /// <summary>
+    /// The encoder's intermediate feature maps of pixel values <c>[N, 3, H, W]</c>, finest first (a CNN's stage outputs at
+    /// strides 4, 8, 16 and 32), for dense tasks.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The encoder gives no spatial maps (<see cref="FeatureMapChannels"/> is empty).</exception>
+    internal virtual IReadOnlyList<Tensor> FeatureMaps(Tensor pixelValues) =>
+        throw new NotSupportedException($"{GetType().Name} gives no spatial feature maps.");
 }

@@ -77,6 +77,22 @@ internal sealed class ResNetModel : ImageEncoder
         return hidden.mean(new long[] { 2, 3 }).MoveToOuterDisposeScope();
     }
 
+    /// <summary>layer1 … layer4's channels: 64, 128, 256, 512.</summary>
+    internal override IReadOnlyList<int> FeatureMapChannels => LayerChannels;
+
+    /// <summary>The outputs of layer1 … layer4, at strides 4, 8, 16 and 32 of the input.</summary>
+    internal override IReadOnlyList<Tensor> FeatureMaps(Tensor pixelValues)
+    {
+        using var scope = NewDisposeScope();
+        var hidden = nn.functional.relu(_bn1.call(_conv1.call(pixelValues)));
+        hidden = nn.functional.max_pool2d(hidden, kernel_size: 3, stride: 2, padding: 1);
+        var stage1 = _layer1.call(hidden);
+        var stage2 = _layer2.call(stage1);
+        var stage3 = _layer3.call(stage2);
+        var stage4 = _layer4.call(stage3);
+        return new[] { stage1.MoveToOuterDisposeScope(), stage2.MoveToOuterDisposeScope(), stage3.MoveToOuterDisposeScope(), stage4.MoveToOuterDisposeScope() };
+    }
+
     private static Sequential Layer(int inChannels, int outChannels, int stride, int blocks)
     {
         var modules = new List<(string, nn.Module<Tensor, Tensor>)> { ("0", new ResNetBasicBlock(inChannels, outChannels, stride)) };
