@@ -2,13 +2,14 @@
 
 // Fine-tunes ML.NET's ImageNet ResNet-18 with LoRA to read handwritten digits, in an ML.NET pipeline.
 // The pretrained model comes from the Microsoft.ML.DnnImageFeaturizer.ResNet18 NuGet package; the digits are a subset of
-// MNIST in data/ (CC BY-SA 3.0, see data/ATTRIBUTION.md); nothing is downloaded.
+// MNIST in samples/Shared/mnist (CC BY-SA 3.0, see its ATTRIBUTION.md); nothing is downloaded.
 using System.Diagnostics;
 using ImageClassification;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Peft;
 using Microsoft.ML.Transforms;
+using Samples.Shared;
 using Spectre.Console;
 
 var stopwatch = Stopwatch.StartNew();

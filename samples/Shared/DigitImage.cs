@@ -1,6 +1,6 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
-namespace ImageClassification;
+namespace Samples.Shared;
 
 /// <summary>One input row: the path of a digit's PNG and its label ("0" … "9").</summary>
 internal sealed class DigitImage

@@ -3,10 +3,10 @@
 using System.IO.Compression;
 using Microsoft.ML.Data;
 
-namespace ImageClassification;
+namespace Samples.Shared;
 
 /// <summary>
-/// Reads the MNIST subset in data/ (the original IDX format, gzip-compressed) and writes each digit as a PNG file in a
+/// Reads the MNIST subset in mnist/ (copied to data/ beside each sample that uses it) (the original IDX format, gzip-compressed) and writes each digit as a PNG file in a
 /// folder per label, the layout Model Builder's image classification expects.
 /// </summary>
 internal static class MnistDigits

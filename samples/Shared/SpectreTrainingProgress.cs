@@ -3,7 +3,7 @@
 using Microsoft.ML.Peft;
 using Spectre.Console;
 
-namespace ImageClassification;
+namespace Samples.Shared;
 
 /// <summary>Shows training as a Spectre.Console progress bar over all optimizer steps, with loss and speed in its description.</summary>
 internal sealed class SpectreTrainingProgress : IProgress<TrainingProgress>
