@@ -103,6 +103,50 @@ internal sealed class ImageProcessor : IBackbonePreprocessor
         return pixels.mul(scale).add(shift, ProcessorScalars.One).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// The pixel values of same-size <paramref name="images"/> at their own size, <c>[N, 3, H, W]</c> float32 on the CPU: the
+    /// processor's channel order, rescaling and normalisation without its resize and crop, for dense tasks whose output
+    /// must line up with the input's pixels (change masks). A mean image, which has the processor's output size, is
+    /// subtracted as its per-channel mean (decided: the mean image of ML.NET's ResNet-18 is a smooth ImageNet average).
+    /// </summary>
+    /// <exception cref="ArgumentException">The images differ in size; both sizes are named.</exception>
+    internal Tensor ProcessAtNativeSize(IReadOnlyList<RgbImage> images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        if (images.Count == 0)
+        {
+            throw new ArgumentException("There are no images to process.", nameof(images));
+        }
+
+        var other = images.FirstOrDefault(i => i.Width != images[0].Width || i.Height != images[0].Height);
+        if (other is not null)
+        {
+            throw new ArgumentException($"Images processed at their own size must share it, but {images[0].Width} x {images[0].Height} and {other.Width} x {other.Height} were given together.", nameof(images));
+        }
+
+        using var scope = NewDisposeScope();
+        var pixels = cat(images.Select(i => tensor(i.Pixels, new long[] { i.Height, i.Width, 3 }).permute(2, 0, 1).unsqueeze(0).to(ScalarType.Float32)).ToArray(), 0);
+        if (Config.BgrOutput)
+        {
+            pixels = pixels.flip(1);
+        }
+
+        if (Config.MeanImage is { } meanImage)
+        {
+            pixels = pixels.sub(tensor(meanImage, new long[] { 1, 3, OutputHeight * OutputWidth }).mean(new long[] { 2 }, keepdim: true).unsqueeze(3));
+        }
+
+        var scale = tensor(_scale).view(1, 3, 1, 1);
+        var shift = tensor(_shift).view(1, 3, 1, 1);
+        if (Config.BgrOutput)
+        {
+            scale = scale.flip(1);
+            shift = shift.flip(1);
+        }
+
+        return pixels.mul(scale).add(shift, ProcessorScalars.One).MoveToOuterDisposeScope();
+    }
+
     // [H, W, 3] bytes -> [1, 3, OutputHeight, OutputWidth] floats in 0..255.
     private Tensor ResizeAndCrop(RgbImage image)
     {

@@ -120,4 +120,47 @@ public sealed class ImageProcessorTests
         Assert.Contains("my-model", error.Message, StringComparison.Ordinal);
         Assert.Contains(named, error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void ProcessAtNativeSize_KeepsTheSize_AndAtTheOutputSizeEqualsProcess()
+    {
+        var processor = ImageProcessor.FromConfig(s_defaults with { Mean = new[] { 0.1, 0.2, 0.3 }, Std = new[] { 0.5, 0.25, 2.0 } });
+        var random = new Random(3);
+        byte[] Pixels(int width, int height) => Enumerable.Range(0, width * height * 3).Select(_ => (byte)random.Next(256)).ToArray();
+        using var scope = NewDisposeScope();
+        var small = new RgbImage(4, 4, Pixels(4, 4));
+
+        Assert.Equal(0.0, (processor.ProcessAtNativeSize(new[] { small }) - processor.Process(new[] { small })).abs().max().item<float>(), 6);
+        Assert.Equal(new long[] { 2, 3, 6, 10 }, processor.ProcessAtNativeSize(new[] { new RgbImage(10, 6, Pixels(10, 6)), new RgbImage(10, 6, Pixels(10, 6)) }).shape);
+        var error = Assert.Throws<ArgumentException>(() => processor.ProcessAtNativeSize(new[] { small, new RgbImage(10, 6, Pixels(10, 6)) }));
+        Assert.Contains("4 x 4 and 10 x 6", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ProcessAtNativeSize_WithAMeanImage_SubtractsItsPerChannelMeanInTheOutputChannelOrder()
+    {
+        // A 2 x 2 mean image in BGR order: B averages 10, G 20, R 30.
+        var meanImage = new float[] { 9, 11, 9, 11, 19, 21, 19, 21, 29, 31, 29, 31 };
+        var processor = ImageProcessor.FromConfig(s_defaults with { ResizeHeight = 2, ResizeWidth = 2, Mean = null, Std = null, RescaleFactor = null, BgrOutput = true, MeanImage = meanImage });
+        var pixels = new byte[3 * 3 * 3];
+        for (int i = 0; i < pixels.Length; i++)
+        {
+            pixels[i] = (byte)(100 + i);
+        }
+
+        using var scope = NewDisposeScope();
+        var values = processor.ProcessAtNativeSize(new[] { new RgbImage(3, 3, pixels) });
+
+        Assert.Equal(new long[] { 1, 3, 3, 3 }, values.shape);
+        for (int y = 0; y < 3; y++)
+        {
+            for (int x = 0; x < 3; x++)
+            {
+                int rgb = ((y * 3) + x) * 3;
+                Assert.Equal(pixels[rgb + 2] - 10f, values[0, 0, y, x].item<float>());
+                Assert.Equal(pixels[rgb + 1] - 20f, values[0, 1, y, x].item<float>());
+                Assert.Equal(pixels[rgb] - 30f, values[0, 2, y, x].item<float>());
+            }
+        }
+    }
 }
