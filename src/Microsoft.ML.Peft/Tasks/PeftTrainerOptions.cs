@@ -20,6 +20,12 @@ public abstract class PeftTrainerOptions : ITaskTrainingOptions
         PredictionBatchSize = predictionBatchSize;
     }
 
+    /// <summary>
+    /// The fewest <see cref="Epochs"/> the task takes: 1, or 0 for a task whose model predicts before any training (the
+    /// few-shot classifier's prompt or prototype head), where 0 epochs means that starting model.
+    /// </summary>
+    internal virtual int MinimumEpochs => 1;
+
     /// <summary>The pretrained encoder to adapt, e.g. <see cref="PretrainedModel.FromDirectory"/>. Required.</summary>
     public PretrainedModel? Backbone { get; set; }
 

@@ -80,6 +80,14 @@ internal sealed class TaskTrainingRun : IDisposable
     /// </summary>
     internal TrainingResult Train(PeftTrainerOptions options, TrainingJob job, PeftModel peft)
     {
+        if (options.Epochs == 0)
+        {
+            // Only a task whose model predicts before training allows it (PeftTrainerOptions.MinimumEpochs).
+            Log.Info("Epochs = 0: nothing is trained; the model predicts as it starts.");
+            job.Model.eval();
+            return new TrainingResult(0, 0, 0, 0, Array.Empty<double>(), null, false, false, double.NaN, TimeSpan.Zero);
+        }
+
         var method = peft.GetConfig(peft.ActiveAdapter);
         double rate = LearningRate(options, method);
         if (options.LearningRate is null)

@@ -51,7 +51,12 @@ internal static class TrainerOptionsValidator
     internal static void Validate(PeftTrainerOptions options)
     {
         var backbone = options.Backbone!;
-        Positive(options.Epochs, nameof(options.Epochs));
+        if (options.Epochs < options.MinimumEpochs)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(options.Epochs), options.Epochs, options.MinimumEpochs == 0 ? $"`{nameof(options.Epochs)}` must be 0 (no training) or more, got {options.Epochs}." : $"`{nameof(options.Epochs)}` must be positive, got {options.Epochs}.");
+        }
+
         Positive(options.BatchSize, nameof(options.BatchSize));
         Positive(options.PredictionBatchSize, nameof(options.PredictionBatchSize));
         Positive(options.CheckpointEverySteps, nameof(options.CheckpointEverySteps));
@@ -82,7 +87,7 @@ internal static class TrainerOptionsValidator
             throw new ArgumentOutOfRangeException(nameof(options), options.EarlyStoppingMinDelta, $"`{nameof(options.EarlyStoppingMinDelta)}` must be 0 or a positive number, got {options.EarlyStoppingMinDelta}.");
         }
 
-        if (options.EarlyStoppingMinEpochs < 1 || options.EarlyStoppingMinEpochs > options.Epochs)
+        if (options.Epochs > 0 && (options.EarlyStoppingMinEpochs < 1 || options.EarlyStoppingMinEpochs > options.Epochs))
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.EarlyStoppingMinEpochs, $"`{nameof(options.EarlyStoppingMinEpochs)}` must be between 1 and `{nameof(options.Epochs)}` ({options.Epochs}), got {options.EarlyStoppingMinEpochs}.");
         }

@@ -15,7 +15,8 @@ namespace Microsoft.ML.Peft;
 /// image-only backbone (ResNet-18, ViT) the head is linear over L2-normalised features and starts from the class prototypes,
 /// the normalised mean feature of each class's training images, scaled by <see cref="PrototypeLogitScale"/>: a
 /// nearest-class-mean classifier, then trained with the adapter. CLIP-SVD trains for 200 × K iterations at batch 32; the
-/// default <see cref="PeftTrainerOptions.Epochs"/> is far fewer, for a CPU.
+/// default <see cref="PeftTrainerOptions.Epochs"/> is far fewer, for a CPU; 0 trains nothing and returns the starting head
+/// (zero-shot CLIP, or the nearest class prototype).
 /// </remarks>
 public sealed class SvdFewShotClassifierOptions : ImageClassifierOptionsBase
 {
@@ -47,6 +48,9 @@ public sealed class SvdFewShotClassifierOptions : ImageClassifierOptionsBase
         LearningRateDecay = LearningRateDecay.Cosine;
         Epochs = Defaults.Epochs;
     }
+
+    /// <summary>0: <see cref="PeftTrainerOptions.Epochs"/> = 0 trains nothing and predicts with the starting head (CLIP's zero-shot classifier, or the class prototypes).</summary>
+    internal override int MinimumEpochs => 0;
 
     /// <summary>
     /// The text of each class's prompt for a CLIP backbone, where <c>{label}</c> stands for the class name, e.g.
