@@ -34,6 +34,10 @@ internal static class TargetModuleMatcher
         return Matches(config, targets, key) || (alias is not null && Matches(config, targets, alias));
     }
 
+    /// <summary>Whether <paramref name="key"/> would be a target if <c>modules_to_save</c> did not leave it out, for messages.</summary>
+    internal static bool IsTargetButForModulesToSave(PeftConfig config, ModuleSelector targets, string key) =>
+        !IsExcluded(config.ExcludeModules, key) && Matches(config, targets, key);
+
     /// <summary>exclude_modules: a string is a whole-name regex; a list matches exactly or as a dotted suffix.</summary>
     internal static bool IsExcluded(ModuleSelector? exclude, string key) => exclude?.Kind switch
     {

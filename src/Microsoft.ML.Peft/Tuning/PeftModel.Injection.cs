@@ -170,6 +170,18 @@ public sealed partial class PeftModel
             var adaptable = _model.named_modules().Where(m => m.name.Length > 0 && method.CanAdapt(m.module)).Select(m => m.name).ToList();
             var names = adaptable.Count > 0 ? adaptable : _model.named_modules().Select(m => m.name).Where(n => n.Length > 0).ToList();
             string listed = string.Join(", ", names.Take(ListedModuleNames)) + (names.Count > ListedModuleNames ? $", … ({names.Count} in all)" : string.Empty);
+            // PEFT leaves modules inside modules_to_save out of the targets; say so when that is why nothing matched.
+            var saved = _model.named_modules()
+                .Where(m => m.name.Length > 0 && TargetModuleMatcher.IsInsideModulesToSave(config.ModulesToSave, m.name) && TargetModuleMatcher.IsTargetButForModulesToSave(config, selector, m.name))
+                .Select(m => m.name).ToList();
+            if (saved.Count > 0)
+            {
+                throw new ArgumentException(
+                    $"`{nameof(PeftConfig.TargetModules)}` {selector} matched only [{string.Join(", ", saved)}], which `{nameof(PeftConfig.ModulesToSave)}` also names; a module in "
+                    + $"modules_to_save is trained whole and gets no {method.PeftType} layer, as in PEFT. Remove it from one of the two.",
+                    nameof(config));
+            }
+
             throw new ArgumentException(
                 $"`{nameof(PeftConfig.TargetModules)}` {selector} matched no module of the model. Modules that {method.PeftType} can adapt: [{listed}].",
                 nameof(config));

@@ -93,6 +93,18 @@ public sealed class PeftModelTests : IDisposable
     }
 
     [Fact]
+    public void Create_TargetsOnlyInModulesToSave_IsRefusedSayingWhy()
+    {
+        using var model = new TinyMlp();
+        var config = new LoraConfig { TargetModules = ModuleSelector.FromNames("head"), ModulesToSave = new[] { "head" } };
+
+        var error = Assert.Throws<ArgumentException>(() => PeftModel.Create(model, config));
+
+        Assert.Contains("matched only [head], which `ModulesToSave` also names", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Remove it from one of the two", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TrainableParameterReport_WithModulesToSave_CountsTheHeadCopyLikePeft()
     {
         using var model = new TinyMlp();
