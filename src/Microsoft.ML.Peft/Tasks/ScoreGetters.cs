@@ -27,22 +27,8 @@ internal static class ScoreGetters
     private static float Margin(ClassScores scores) => scores.Logits[1] - scores.Logits[0];
 
     /// <summary>Multiclass <c>Score</c>: the class probabilities, a copy the caller may keep.</summary>
-    private static ValueGetter<TValue> Scores<TValue>(DataViewSchema.Column column, Func<ClassScores> current)
-    {
-        if (typeof(TValue) != typeof(VBuffer<float>))
-        {
-            throw new InvalidOperationException($"Column '{column.Name}' holds VBuffer<Single>, not {typeof(TValue).Name}.");
-        }
-
-        ValueGetter<VBuffer<float>> getter = (ref VBuffer<float> destination) =>
-        {
-            var values = current().Probabilities;
-            var editor = VBufferEditor.Create(ref destination, values.Length);
-            values.CopyTo(editor.Values);
-            destination = editor.Commit();
-        };
-        return (ValueGetter<TValue>)(Delegate)getter;
-    }
+    private static ValueGetter<TValue> Scores<TValue>(DataViewSchema.Column column, Func<ClassScores> current) =>
+        FloatVectorGetter.Create<TValue>(column, () => current().Probabilities);
 
     /// <summary>Multiclass <c>PredictedLabel</c>: the one-based key of the most probable class (the first on ties).</summary>
     private static ValueGetter<TValue> PredictedKey<TValue>(DataViewSchema.Column column, Func<ClassScores> current) =>

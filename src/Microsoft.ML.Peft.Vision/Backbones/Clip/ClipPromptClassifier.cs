@@ -23,6 +23,7 @@ internal sealed class ClipPromptClassifier : ImageClassifierModel
     private readonly ClipModel _clip;
     private readonly Tensor _inputIds;
     private readonly Tensor _attentionMask;
+    private Tensor? _fixedPrompts;
 
     /// <exception cref="ArgumentException">There are fewer than two prompts.</exception>
     internal ClipPromptClassifier(ClipModel clip, TextTokenizer tokenizer, IReadOnlyList<string> prompts)
@@ -71,10 +72,18 @@ internal sealed class ClipPromptClassifier : ImageClassifierModel
         return nn.functional.normalize(text, p: 2, dim: 1).MoveToOuterDisposeScope();
     }
 
+    /// <summary>The prompts' embeddings, encoded once for the scoring pass that disposes the result.</summary>
+    internal override IDisposable? FixClasses(Device device)
+    {
+        _fixedPrompts?.Dispose();
+        _fixedPrompts = PromptEmbeddings(device).DetachFromDisposeScope();
+        return new FixedPrompts(this);
+    }
+
     internal override Tensor Logits(Tensor embeddings)
     {
         using var scope = NewDisposeScope();
-        var text = PromptEmbeddings(embeddings.device);
+        var text = _fixedPrompts ?? PromptEmbeddings(embeddings.device);
         return embeddings.matmul(text.t().to(embeddings.dtype)).mul(_clip.LogitScale.exp()).MoveToOuterDisposeScope();
     }
 
@@ -87,9 +96,20 @@ internal sealed class ClipPromptClassifier : ImageClassifierModel
         // The registered children are the CLIP model's; the model itself is not a child, so its own handle goes here.
         if (disposing)
         {
+            _fixedPrompts?.Dispose();
             _inputIds.Dispose();
             _attentionMask.Dispose();
             _clip.Dispose();
+        }
+    }
+
+    // Ends a scoring pass: the prompts are encoded in every forward pass again, as training needs.
+    private sealed class FixedPrompts(ClipPromptClassifier classifier) : IDisposable
+    {
+        public void Dispose()
+        {
+            classifier._fixedPrompts?.Dispose();
+            classifier._fixedPrompts = null;
         }
     }
 }

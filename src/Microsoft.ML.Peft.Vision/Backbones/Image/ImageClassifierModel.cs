@@ -100,6 +100,12 @@ internal abstract class ImageClassifierModel : nn.Module<Tensor, Tensor>
     /// <summary>The text prompt of each class when the classes are prompts (<see cref="Head"/> is then null); otherwise null.</summary>
     internal virtual IReadOnlyList<string>? ClassPrompts => null;
 
+    /// <summary>
+    /// Computes what the classes are once, until the returned object is disposed, for a scoring pass in which the weights do
+    /// not change (CLIP's prompt embeddings, otherwise encoded in every forward pass); null when the classes cost nothing.
+    /// </summary>
+    internal virtual IDisposable? FixClasses(Device device) => null;
+
     /// <summary>The modules a method trains in full and saves in <c>modules_to_save</c>: the head, when there is one.</summary>
     internal IReadOnlyList<string> HeadModules => HeadName is { } name ? new[] { name } : Array.Empty<string>();
 

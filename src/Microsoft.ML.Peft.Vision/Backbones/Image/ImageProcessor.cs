@@ -82,25 +82,7 @@ internal sealed class ImageProcessor : IBackbonePreprocessor
         }
 
         var pixels = cat(images.Select(ResizeAndCrop).ToArray(), 0);
-        if (Config.BgrOutput)
-        {
-            pixels = pixels.flip(1);
-        }
-
-        if (Config.MeanImage is { } meanImage)
-        {
-            pixels = pixels.sub(tensor(meanImage, new long[] { 1, 3, OutputHeight, OutputWidth }));
-        }
-
-        var scale = tensor(_scale).view(1, 3, 1, 1);
-        var shift = tensor(_shift).view(1, 3, 1, 1);
-        if (Config.BgrOutput)
-        {
-            scale = scale.flip(1);
-            shift = shift.flip(1);
-        }
-
-        return pixels.mul(scale).add(shift, ProcessorScalars.One).MoveToOuterDisposeScope();
+        return Normalize(pixels, meanImage => tensor(meanImage, new long[] { 1, 3, OutputHeight, OutputWidth })).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -125,7 +107,20 @@ internal sealed class ImageProcessor : IBackbonePreprocessor
         }
 
         using var scope = NewDisposeScope();
-        var pixels = cat(images.Select(i => tensor(i.Pixels, new long[] { i.Height, i.Width, 3 }).permute(2, 0, 1).unsqueeze(0).to(ScalarType.Float32)).ToArray(), 0);
+        var pixels = cat(images.Select(Channels).ToArray(), 0);
+        return Normalize(pixels, meanImage => tensor(meanImage, new long[] { 1, 3, OutputHeight * OutputWidth }).mean(new long[] { 2 }, keepdim: true).unsqueeze(3)).MoveToOuterDisposeScope();
+    }
+
+    // [H, W, 3] bytes -> [1, 3, H, W] floats in 0..255.
+    private static Tensor Channels(RgbImage image) =>
+        tensor(image.Pixels, new long[] { image.Height, image.Width, 3 }).permute(2, 0, 1).unsqueeze(0).to(ScalarType.Float32);
+
+    // [H, W, 3] bytes -> [1, 3, OutputHeight, OutputWidth] floats in 0..255.
+    private Tensor ResizeAndCrop(RgbImage image) => CenterCrop(Resize(Channels(image)));
+
+    // The channel order, the mean image (shaped for these pixels by meanImageOf), then rescaling and normalisation per channel.
+    private Tensor Normalize(Tensor pixels, Func<float[], Tensor> meanImageOf)
+    {
         if (Config.BgrOutput)
         {
             pixels = pixels.flip(1);
@@ -133,7 +128,7 @@ internal sealed class ImageProcessor : IBackbonePreprocessor
 
         if (Config.MeanImage is { } meanImage)
         {
-            pixels = pixels.sub(tensor(meanImage, new long[] { 1, 3, OutputHeight * OutputWidth }).mean(new long[] { 2 }, keepdim: true).unsqueeze(3));
+            pixels = pixels.sub(meanImageOf(meanImage));
         }
 
         var scale = tensor(_scale).view(1, 3, 1, 1);
@@ -144,14 +139,7 @@ internal sealed class ImageProcessor : IBackbonePreprocessor
             shift = shift.flip(1);
         }
 
-        return pixels.mul(scale).add(shift, ProcessorScalars.One).MoveToOuterDisposeScope();
-    }
-
-    // [H, W, 3] bytes -> [1, 3, OutputHeight, OutputWidth] floats in 0..255.
-    private Tensor ResizeAndCrop(RgbImage image)
-    {
-        var pixels = tensor(image.Pixels, new long[] { image.Height, image.Width, 3 }).permute(2, 0, 1).unsqueeze(0).to(ScalarType.Float32);
-        return CenterCrop(Resize(pixels));
+        return pixels.mul(scale).add(shift, ProcessorScalars.One);
     }
 
     private Tensor Resize(Tensor pixels)

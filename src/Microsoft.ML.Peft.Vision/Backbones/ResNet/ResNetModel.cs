@@ -71,9 +71,7 @@ internal sealed class ResNetModel : ImageEncoder
     public override Tensor forward(Tensor pixelValues)
     {
         using var scope = NewDisposeScope();
-        var hidden = nn.functional.relu(_bn1.call(_conv1.call(pixelValues)));
-        hidden = nn.functional.max_pool2d(hidden, kernel_size: 3, stride: 2, padding: 1);
-        hidden = _layer4.call(_layer3.call(_layer2.call(_layer1.call(hidden))));
+        var hidden = _layer4.call(_layer3.call(_layer2.call(_layer1.call(Stem(pixelValues)))));
         return hidden.mean(new long[] { 2, 3 }).MoveToOuterDisposeScope();
     }
 
@@ -84,14 +82,16 @@ internal sealed class ResNetModel : ImageEncoder
     internal override IReadOnlyList<Tensor> FeatureMaps(Tensor pixelValues)
     {
         using var scope = NewDisposeScope();
-        var hidden = nn.functional.relu(_bn1.call(_conv1.call(pixelValues)));
-        hidden = nn.functional.max_pool2d(hidden, kernel_size: 3, stride: 2, padding: 1);
-        var stage1 = _layer1.call(hidden);
+        var stage1 = _layer1.call(Stem(pixelValues));
         var stage2 = _layer2.call(stage1);
         var stage3 = _layer3.call(stage2);
         var stage4 = _layer4.call(stage3);
         return new[] { stage1.MoveToOuterDisposeScope(), stage2.MoveToOuterDisposeScope(), stage3.MoveToOuterDisposeScope(), stage4.MoveToOuterDisposeScope() };
     }
+
+    // conv1, bn1, ReLU and the 3 × 3 max pool: stride 4 before layer1.
+    private Tensor Stem(Tensor pixelValues) =>
+        nn.functional.max_pool2d(nn.functional.relu(_bn1.call(_conv1.call(pixelValues))), kernel_size: 3, stride: 2, padding: 1);
 
     private static Sequential Layer(int inChannels, int outChannels, int stride, int blocks)
     {

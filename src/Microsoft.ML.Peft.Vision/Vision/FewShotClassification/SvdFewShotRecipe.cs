@@ -1,5 +1,6 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
+using Microsoft.ML.Peft.Tasks;
 using Microsoft.ML.Peft.Vision.Backbones.Image;
 using Microsoft.ML.Peft.Vision.ImageClassification;
 using static TorchSharp.torch;
@@ -43,13 +44,14 @@ internal static class SvdFewShotRecipe
         using var noGrad = no_grad();
         network.eval();
         var batches = new List<Tensor>();
-        for (int start = 0; start < rows.Count; start += PrototypeBatchSize)
+        var order = new List<long>();
+        BatchInference.ForEachBatch(new int[rows.Count], PrototypeBatchSize, batch =>
         {
-            var images = rows.Images.Skip(start).Take(PrototypeBatchSize).ToList();
-            batches.Add(network.Embed(processor.Process(images)));
-        }
+            batches.Add(network.Embed(processor.Process(batch.Select(i => rows.Images[i]).ToList())));
+            order.AddRange(batch.Select(i => (long)rows.Labels[i]));
+        });
 
-        var prototypes = ClassPrototypes.Compute(cat(batches, 0), rows.Labels.Select(l => (long)l).ToArray(), network.ClassCount);
+        var prototypes = ClassPrototypes.Compute(cat(batches, 0), order, network.ClassCount);
         network.StartHeadFromPrototypes(prototypes, scale);
     }
 }

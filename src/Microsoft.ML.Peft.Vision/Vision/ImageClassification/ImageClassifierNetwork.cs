@@ -52,6 +52,7 @@ internal sealed class ImageClassifierNetwork : IDisposable
         {
             Network.eval();
             using var noGrad = no_grad();
+            using var classes = Network.FixClasses(Device);
             // Images are prepared to one size, so every batch costs the same; the batcher only cuts the input.
             BatchInference.ForEachBatch(new int[images.Count], batchSize, batch =>
             {

@@ -34,18 +34,6 @@ internal sealed class ImageClassifierPredictor : IBatchPredictor<RgbImage, Class
             return ScoreGetters.Create<TValue>(column, outputIndex, _transformer.IsBinary, current);
         }
 
-        if (typeof(TValue) != typeof(VBuffer<float>))
-        {
-            throw new InvalidOperationException($"Column '{column.Name}' holds VBuffer<Single>, not {typeof(TValue).Name}.");
-        }
-
-        ValueGetter<VBuffer<float>> getter = (ref VBuffer<float> destination) =>
-        {
-            var values = current().Features!;
-            var editor = VBufferEditor.Create(ref destination, values.Length);
-            values.CopyTo(editor.Values);
-            destination = editor.Commit();
-        };
-        return (ValueGetter<TValue>)(Delegate)getter;
+        return FloatVectorGetter.Create<TValue>(column, () => current().Features!);
     }
 }

@@ -34,20 +34,6 @@ internal sealed class TextEmbeddingPredictor : IBatchPredictor<string, float[]>
 
     public IReadOnlyList<float[]> Predict(IReadOnlyList<string> inputs) => _transformer.Embed(inputs);
 
-    public ValueGetter<TValue> CreateOutputGetter<TValue>(DataViewSchema.Column column, int outputIndex, Func<float[]> current)
-    {
-        if (typeof(TValue) != typeof(VBuffer<float>))
-        {
-            throw new InvalidOperationException($"Column '{column.Name}' holds VBuffer<Single>, not {typeof(TValue).Name}.");
-        }
-
-        ValueGetter<VBuffer<float>> getter = (ref VBuffer<float> value) =>
-        {
-            var vector = current();
-            var editor = VBufferEditor.Create(ref value, vector.Length);
-            vector.CopyTo(editor.Values);
-            value = editor.Commit();
-        };
-        return (ValueGetter<TValue>)(Delegate)getter;
-    }
+    public ValueGetter<TValue> CreateOutputGetter<TValue>(DataViewSchema.Column column, int outputIndex, Func<float[]> current) =>
+        FloatVectorGetter.Create<TValue>(column, current);
 }
