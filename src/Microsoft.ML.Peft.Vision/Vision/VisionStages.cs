@@ -3,6 +3,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using Microsoft.ML.Peft.Tasks;
+using Microsoft.ML.Peft.Vision.ChangeDetection;
 using Microsoft.ML.Peft.Vision.ImageClassification;
 
 namespace Microsoft.ML.Peft.Vision;
@@ -15,5 +16,6 @@ internal static class VisionStages
     internal static void Register()
     {
         StageLoaderRegistry.Register(ImageClassificationTransformer.Kind, ImageClassifierArchive.Load);
+        StageLoaderRegistry.Register(ChangeDetectionTransformer.Kind, ChangeDetectorArchive.Load);
     }
 }

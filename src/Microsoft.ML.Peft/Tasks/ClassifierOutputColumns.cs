@@ -42,16 +42,6 @@ internal sealed record ClassifierOutputColumns(string Score, string Probability,
             ("ScoreColumnName", score),
             ("ProbabilityColumnName", probability),
             ("PredictedLabelColumnName", predictedLabel));
-        var names = new[] { ("ScoreColumnName", score), ("ProbabilityColumnName", probability), ("PredictedLabelColumnName", predictedLabel) };
-        for (int i = 0; i < names.Length; i++)
-        {
-            for (int j = i + 1; j < names.Length; j++)
-            {
-                if (names[i].Item2 == names[j].Item2)
-                {
-                    throw new ArgumentException($"`{names[i].Item1}` and `{names[j].Item1}` must differ, both are \"{names[i].Item2}\".", "options");
-                }
-            }
-        }
+        TrainerOptionsValidator.RequireDistinctColumnNames(("ScoreColumnName", score), ("ProbabilityColumnName", probability), ("PredictedLabelColumnName", predictedLabel));
     }
 }

@@ -28,7 +28,7 @@ internal static class ScoreGetters
 
     /// <summary>Multiclass <c>Score</c>: the class probabilities, a copy the caller may keep.</summary>
     private static ValueGetter<TValue> Scores<TValue>(DataViewSchema.Column column, Func<ClassScores> current) =>
-        FloatVectorGetter.Create<TValue>(column, () => current().Probabilities);
+        VectorGetter.Create<TValue, float>(column, () => current().Probabilities);
 
     /// <summary>Multiclass <c>PredictedLabel</c>: the one-based key of the most probable class (the first on ties).</summary>
     private static ValueGetter<TValue> PredictedKey<TValue>(DataViewSchema.Column column, Func<ClassScores> current) =>

@@ -29,6 +29,21 @@ internal static class TrainerOptionsValidator
         }
     }
 
+    /// <summary>Checks that the output column options name distinct columns, since each adds its own column.</summary>
+    internal static void RequireDistinctColumnNames(params (string Name, string Value)[] options)
+    {
+        for (int i = 0; i < options.Length; i++)
+        {
+            for (int j = i + 1; j < options.Length; j++)
+            {
+                if (options[i].Value == options[j].Value)
+                {
+                    throw new ArgumentException($"`{options[i].Name}` and `{options[j].Name}` must differ, both are \"{options[i].Value}\".", nameof(options));
+                }
+            }
+        }
+    }
+
     /// <summary>Checks that an option is positive.</summary>
     internal static void Positive(int value, string name)
     {

@@ -68,8 +68,8 @@ internal static class EstimatorWorkout
         {
             ("missing input column", task.InputColumn, ml.Transforms.DropColumns(task.InputColumn).Fit(keyed).Transform(keyed)),
             ("missing label column", task.LabelColumn, ml.Transforms.DropColumns(task.LabelColumn).Fit(keyed).Transform(keyed)),
-            // The key-typed label under the input's name hides the input column with a column of the wrong type.
-            ("wrong-typed input column", task.InputColumn, ml.Transforms.CopyColumns(task.InputColumn, task.LabelColumn).Fit(keyed).Transform(keyed)),
+            // The key-typed label (or the case's column) under the input's name hides the input column with a column of the wrong type.
+            ("wrong-typed input column", task.InputColumn, ml.Transforms.CopyColumns(task.InputColumn, task.WrongTypedColumn ?? task.LabelColumn).Fit(keyed).Transform(keyed)),
         };
 
         foreach (var (description, column, data) in invalid)

@@ -42,6 +42,12 @@ internal sealed class EstimatorWorkoutCase<TRow, TPrediction> : IEstimatorWorkou
     /// <summary>The column the estimator learns from (a key, or a Boolean for a binary classifier).</summary>
     public required string LabelColumn { get; init; }
 
+    /// <summary>
+    /// A column whose type the input column does not accept, copied over it to check the type error; null for the label,
+    /// which serves every task whose label is of another type than its input (not change detection, whose mask is an image).
+    /// </summary>
+    public string? WrongTypedColumn { get; init; }
+
     public void Run(PretrainedModel backbone, string directory) => EstimatorWorkout.Run(this, backbone, directory);
 
     public override string ToString() => Name;

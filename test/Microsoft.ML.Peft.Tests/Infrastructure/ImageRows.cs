@@ -62,10 +62,16 @@ internal static class ImageRows
             pixels[p + 3] = 255;
         }
 
+        return Encode(pixels, width, height);
+    }
+
+    /// <summary>BGRA pixels of <paramref name="width"/> × <paramref name="height"/> encoded as a PNG file's bytes.</summary>
+    internal static byte[] Encode(byte[] bgra, int width, int height)
+    {
         string path = Path.Combine(Path.GetTempPath(), "peft-image-" + Guid.NewGuid().ToString("N") + ".png");
         try
         {
-            using (var image = MLImage.CreateFromPixels(width, height, MLPixelFormat.Bgra32, pixels))
+            using (var image = MLImage.CreateFromPixels(width, height, MLPixelFormat.Bgra32, bgra))
             {
                 image.Save(path);
             }

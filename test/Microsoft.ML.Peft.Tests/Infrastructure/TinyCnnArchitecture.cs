@@ -48,6 +48,8 @@ internal sealed class TinyCnnArchitecture : VisionArchitecture
 
     internal override IReadOnlyList<string> NormalizationModules { get; } = new[] { "bn1" };
 
+    internal override bool HasFeatureMaps => true;
+
     internal override ImageClassifierModel CreateImageClassifier(ImageEncoder encoder, int classCount, ClassifierHeadInput headInput = ClassifierHeadInput.Features) =>
         new LinearImageClassifier("cnn", encoder, "classifier", classCount, headInput);
 

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 
 namespace Microsoft.ML.Peft.Tests.Infrastructure;
 
-/// <summary>The encoder of <see cref="TinyCnnArchitecture"/>: conv1 (3×3), bn1, ReLU, mean over H and W, proj.</summary>
+/// <summary>The encoder of <see cref="TinyCnnArchitecture"/>: conv1 (3×3), bn1, ReLU, mean over H and W, proj; its feature map is the ReLU's output.</summary>
 internal sealed class TinyCnnEncoder : ImageEncoder
 {
     private readonly Conv2d conv1;
@@ -30,10 +30,16 @@ internal sealed class TinyCnnEncoder : ImageEncoder
 
     internal BatchNorm2d BatchNorm => bn1;
 
+    /// <summary>One map, the convolution's output at the input's resolution.</summary>
+    internal override IReadOnlyList<int> FeatureMapChannels => new[] { (int)conv1.weight!.shape[0] };
+
     public override Tensor forward(Tensor pixelValues)
     {
         using var scope = NewDisposeScope();
-        var hidden = nn.functional.relu(bn1.call(conv1.call(pixelValues)));
-        return proj.call(hidden.mean(new long[] { 2, 3 })).MoveToOuterDisposeScope();
+        return proj.call(Hidden(pixelValues).mean(new long[] { 2, 3 })).MoveToOuterDisposeScope();
     }
+
+    internal override IReadOnlyList<Tensor> FeatureMaps(Tensor pixelValues) => new[] { Hidden(pixelValues) };
+
+    private Tensor Hidden(Tensor pixelValues) => nn.functional.relu(bn1.call(conv1.call(pixelValues)));
 }

@@ -112,6 +112,27 @@ public sealed class EstimatorWorkoutTests : IDisposable
             InputColumn = nameof(BooleanImageRow.Image),
             LabelColumn = nameof(BooleanImageRow.Label),
         },
+        new EstimatorWorkoutCase<ChangePairRow, ChangePrediction>
+        {
+            Name = "ChangeDetection",
+            WriteBackbone = directory => TinyCnnFolder.Write(directory),
+            Rows = (count, seed) => ChangePairRows.Create(count, seed),
+            // The masks are images already; nothing to prepare.
+            Preprocess = ml => ml.Transforms.CopyColumns(nameof(ChangePairRow.Scene), nameof(ChangePairRow.Scene)),
+            Estimator = (ml, backbone, cancellation) => ml.Peft().ChangeDetector(new ChangeDetectorOptions
+            {
+                Backbone = backbone,
+                // The tiny CNN's default target (proj) pools; its convolution is what the feature map passes through.
+                Method = new LoraConfig { Rank = 2, Alpha = 4, TargetModules = ModuleSelector.FromNames("conv1") },
+                Epochs = 1,
+                BatchSize = 8,
+                LearningRate = 1e-2,
+                CancellationToken = cancellation,
+            }),
+            InputColumn = nameof(ChangePairRow.Before),
+            LabelColumn = nameof(ChangePairRow.Mask),
+            WrongTypedColumn = nameof(ChangePairRow.Scene),
+        },
     };
 
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "peft-workout-" + Guid.NewGuid().ToString("N"));
@@ -150,6 +171,13 @@ public sealed class EstimatorWorkoutTests : IDisposable
         var backbone = PretrainedModel.FromDirectory(TinyVitFolder.Write(Path.Combine(_directory, "vit")));
 
         s_cases.Single(c => c.Name == "ImageClassification").Run(backbone, _directory);
+    }
+
+    private sealed class ChangePrediction
+    {
+        public float[] ChangeProbability { get; set; } = Array.Empty<float>();
+
+        public bool[] PredictedMask { get; set; } = Array.Empty<bool>();
     }
 
     private sealed class ClassifierPrediction

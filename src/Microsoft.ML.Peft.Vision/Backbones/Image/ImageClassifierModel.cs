@@ -14,35 +14,23 @@ namespace Microsoft.ML.Peft.Vision.Backbones.Image;
 /// </summary>
 internal abstract class ImageClassifierModel : nn.Module<Tensor, Tensor>
 {
-    private BatchNorm2d[]? _batchNorms;
+    private readonly FrozenBatchNorms _batchNorms;
 
     protected ImageClassifierModel(string name, ClassifierHeadInput headInput = ClassifierHeadInput.Features)
         : base(name)
     {
         HeadInput = headInput;
+        _batchNorms = new FrozenBatchNorms(this);
     }
 
     /// <summary>What the head reads.</summary>
     internal ClassifierHeadInput HeadInput { get; }
 
     /// <summary>
-    /// The model's BatchNorm layers, with those an adapter adds (LN tuning's copies). They stay in evaluation mode while an
-    /// adapter trains, so their pretrained running statistics are neither updated nor replaced by the small fine-tuning
-    /// batches' statistics. Found at the first training step, after the adapter is added.
+    /// Puts the BatchNorm layers back in evaluation mode (<see cref="FrozenBatchNorms"/>); called before each training forward,
+    /// because a training loop switches the whole model to training mode.
     /// </summary>
-    internal IReadOnlyList<BatchNorm2d> BatchNorms => _batchNorms ??= modules().OfType<BatchNorm2d>().ToArray();
-
-    /// <summary>
-    /// Puts the BatchNorm layers back in evaluation mode; called before each training forward, because a training loop
-    /// switches the whole model to training mode.
-    /// </summary>
-    internal void FreezeBatchNorms()
-    {
-        foreach (var batchNorm in BatchNorms)
-        {
-            batchNorm.eval();
-        }
-    }
+    internal void FreezeBatchNorms() => _batchNorms.Apply();
 
     /// <summary>Pixel values to logits: <see cref="Logits"/> of <see cref="Embed"/>.</summary>
     public sealed override Tensor forward(Tensor pixelValues)

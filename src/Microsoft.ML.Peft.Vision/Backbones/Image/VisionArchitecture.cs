@@ -73,6 +73,12 @@ internal abstract class VisionArchitecture : BackboneArchitecture
     /// </summary>
     internal virtual int ClassifierFeatureSize(JsonObject config, string source, bool prompts) => ReadShape(config, source).HiddenSize;
 
+    /// <summary>
+    /// Whether the encoder gives spatial feature maps (<see cref="ImageEncoder.FeatureMaps"/>), which dense tasks such as
+    /// change detection decode; known before an encoder is built, so an estimator refuses a backbone without them up front.
+    /// </summary>
+    internal virtual bool HasFeatureMaps => false;
+
     /// <summary>Whether the architecture has a text tower, so that <see cref="CreatePromptClassifier"/> builds a classifier.</summary>
     internal virtual bool HasTextTower => false;
 

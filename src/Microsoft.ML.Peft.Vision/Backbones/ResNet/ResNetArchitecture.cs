@@ -64,6 +64,9 @@ internal sealed class ResNetArchitecture : VisionArchitecture
     /// <summary>Every BatchNorm: the stem's, both of each block's, and the shortcut's (<c>downsample.1</c>).</summary>
     internal override IReadOnlyList<string> NormalizationModules { get; } = new[] { "bn1", "bn2", "downsample.1" };
 
+    /// <summary>The outputs of layer1 to layer4, at strides 4 to 32.</summary>
+    internal override bool HasFeatureMaps => true;
+
     internal override ImageClassifierModel CreateImageClassifier(ImageEncoder encoder, int classCount, ClassifierHeadInput headInput = ClassifierHeadInput.Features) =>
         new ResNetImageClassifier(encoder, classCount, headInput);
 

@@ -17,6 +17,7 @@ internal sealed class ChangeDetectionNetwork : nn.Module<Tensor, Tensor, Tensor>
 
     private readonly ImageEncoder _encoder;
     private readonly ChangeDecoder _decoder;
+    private readonly FrozenBatchNorms _batchNorms;
 
     /// <exception cref="ArgumentException">The encoder gives no spatial feature maps.</exception>
     internal ChangeDetectionNetwork(ImageEncoder encoder)
@@ -31,9 +32,13 @@ internal sealed class ChangeDetectionNetwork : nn.Module<Tensor, Tensor, Tensor>
         _decoder = new ChangeDecoder(encoder.FeatureMapChannels);
         register_module("encoder", _encoder);
         register_module(DecoderName, _decoder);
+        _batchNorms = new FrozenBatchNorms(this);
     }
 
     internal ImageEncoder Encoder => _encoder;
+
+    /// <summary>Puts the encoder's BatchNorm layers back in evaluation mode before a training forward (<see cref="FrozenBatchNorms"/>).</summary>
+    internal void FreezeBatchNorms() => _batchNorms.Apply();
 
     /// <summary>The change logits <c>[N, 1, H, W]</c> of pixel values before and after, both <c>[N, 3, H, W]</c>.</summary>
     public override Tensor forward(Tensor before, Tensor after)

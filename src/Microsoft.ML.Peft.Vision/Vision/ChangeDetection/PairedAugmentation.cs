@@ -18,12 +18,13 @@ internal static class PairedAugmentation
     /// <param name="mask">(height, width), the images' size.</param>
     /// <param name="random">Draws the transform; seeded by the caller so a run can be repeated.</param>
     /// <param name="cropSize">The side of a square crop, or null to keep the whole image; at most the smaller side.</param>
+    /// <param name="symmetries">Whether to draw one of the eight symmetries; false only crops.</param>
     /// <exception cref="ArgumentException">The images or the mask differ in size, or the crop does not fit; the message gives the sizes.</exception>
-    internal static (Tensor Before, Tensor After, Tensor Mask) Apply(Tensor before, Tensor after, Tensor mask, Random random, int? cropSize = null)
+    internal static (Tensor Before, Tensor After, Tensor Mask) Apply(Tensor before, Tensor after, Tensor mask, Random random, int? cropSize = null, bool symmetries = true)
     {
         CheckSizes(before, after, mask, cropSize);
-        int turns = random.Next(4);
-        bool flip = random.Next(2) == 1;
+        int turns = symmetries ? random.Next(4) : 0;
+        bool flip = symmetries && random.Next(2) == 1;
         long height = mask.shape[0], width = mask.shape[1];
         if (turns % 2 == 1)
         {

@@ -34,6 +34,6 @@ internal sealed class ImageClassifierPredictor : IBatchPredictor<RgbImage, Class
             return ScoreGetters.Create<TValue>(column, outputIndex, _transformer.IsBinary, current);
         }
 
-        return FloatVectorGetter.Create<TValue>(column, () => current().Features!);
+        return VectorGetter.Create<TValue, float>(column, () => current().Features!);
     }
 }

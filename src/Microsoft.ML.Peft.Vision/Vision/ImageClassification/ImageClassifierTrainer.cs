@@ -44,7 +44,7 @@ internal static class ImageClassifierTrainer
 
         var prompts = ImageClassifierHeads.Prompts(recipe, backbone, label, options.LabelColumnName);
         var initial = PretrainedAdapter.ToContinue(
-            options, taskType: null, recipe.Task, s_textTaskTypes, prompts is null ? backbone.Architecture.ImageClassifierHeadModules[0] : null, label.ClassCount, options.LabelColumnName);
+            options, taskType: null, recipe.Task, TextTaskAdapters.Loaders, prompts is null ? backbone.Architecture.ImageClassifierHeadModules[0] : null, label.ClassCount, options.LabelColumnName);
         run.DrawSeed();
         var network = ImageClassifierHeads.Create(backbone, label.ClassCount, recipe.HeadInput, prompts);
         PeftModel? peft = null;
@@ -116,13 +116,6 @@ internal static class ImageClassifierTrainer
     /// head in <c>modules_to_save</c>, and the backbone as <c>base_model_name_or_path</c>. PEFT has no task type for image
     /// classification (its examples leave <c>task_type</c> unset), so none is written.
     /// </summary>
-    // PEFT has no task type for image classification; an adapter saved for a text task is refused.
-    private static readonly IReadOnlyDictionary<string, string> s_textTaskTypes = new Dictionary<string, string>
-    {
-        ["SEQ_CLS"] = "mlContext.Peft().TextClassifierFromAdapter",
-        ["TOKEN_CLS"] = "mlContext.Peft().NamedEntityRecognizerFromAdapter",
-    };
-
     internal static PeftConfig MethodConfig(PeftConfig? method, VisionBackbone backbone, ImageClassifierRecipe recipe, ImageClassifierModel network) =>
         MethodCompletion.Complete(method, backbone.Model, () => recipe.DefaultMethod(backbone), recipe.DefaultTargets(backbone), network.HeadModules.Union(backbone.UntrainedModules), taskType: null);
 

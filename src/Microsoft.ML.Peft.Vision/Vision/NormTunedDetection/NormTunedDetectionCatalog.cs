@@ -19,7 +19,7 @@ public static class NormTunedDetectionCatalog
     /// var pipeline = mlContext.Transforms.LoadImages("Image", imageFolder, "ImagePath")
     ///     .Append(mlContext.Peft().NormTunedDetector(PretrainedModel.FromDirectory("clip-vit-base-patch16"), labelColumnName: "IsFake"));
     /// var scored = pipeline.Fit(train).Transform(test);
-    /// var metrics = DetectionMetrics.Evaluate(scored, labelColumnName: "IsFake");
+    /// var metrics = mlContext.Peft().EvaluateDetector(scored, labelColumnName: "IsFake");
     /// </code>
     /// </example>
     public static NormTunedDetectionEstimator NormTunedDetector(

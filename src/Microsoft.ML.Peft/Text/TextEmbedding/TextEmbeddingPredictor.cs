@@ -35,5 +35,5 @@ internal sealed class TextEmbeddingPredictor : IBatchPredictor<string, float[]>
     public IReadOnlyList<float[]> Predict(IReadOnlyList<string> inputs) => _transformer.Embed(inputs);
 
     public ValueGetter<TValue> CreateOutputGetter<TValue>(DataViewSchema.Column column, int outputIndex, Func<float[]> current) =>
-        FloatVectorGetter.Create<TValue>(column, current);
+        VectorGetter.Create<TValue, float>(column, current);
 }

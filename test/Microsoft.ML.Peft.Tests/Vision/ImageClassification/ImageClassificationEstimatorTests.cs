@@ -38,7 +38,7 @@ public sealed class ImageClassificationEstimatorTests : IDisposable
         Assert.Equal(64, transformer.TrainingInfo!.TrainingRows);
         Assert.True(transformer.TrainingInfo.TrainableParameters < transformer.TrainingInfo.TotalParameters);
         using var fresh = (TinyCnnEncoder)backbone.CreateEncoder();
-        var trained = transformer.Network.Network.BatchNorms.Single();
+        var trained = ((TinyCnnEncoder)transformer.Network.Network.Encoder).BatchNorm;
         Assert.Equal(fresh.BatchNorm.running_mean!.data<float>().ToArray(), trained.running_mean!.data<float>().ToArray());
         Assert.Equal(fresh.BatchNorm.running_var!.data<float>().ToArray(), trained.running_var!.data<float>().ToArray());
     }
