@@ -25,7 +25,12 @@ internal static class InferenceBenchmark
         var config = ((BertModel)baseNetwork.Encoder).Config;
         using var batch = BatchTensors.Random(options.Batch, options.SequenceLength, config.VocabSize, BenchmarkBackbone.LabelCount, options.Seed);
 
+        // LoRA's A matrices are drawn from TorchSharp's global generator, which building the networks has moved on; it is
+        // seeded again before each injection, so the merged and unmerged networks carry the same adapter and the check
+        // below compares merging with not merging, not two different adapters.
+        manual_seed(options.Seed);
         using var unmergedPeft = LoraSetup.Create(unmergedNetwork, backbone, options);
+        manual_seed(options.Seed);
         using var mergedPeft = LoraSetup.Create(mergedNetwork, backbone, options);
         RandomizeLoraB(unmergedPeft, options.Seed);
         RandomizeLoraB(mergedPeft, options.Seed);

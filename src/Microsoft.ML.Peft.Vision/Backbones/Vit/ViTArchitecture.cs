@@ -68,6 +68,9 @@ internal sealed class ViTArchitecture : VisionArchitecture
 
     internal override IReadOnlyList<string> NormalizationModules { get; } = new[] { "layernorm_before", "layernorm_after", "layernorm" };
 
+    /// <summary>Patch-token maps at four depths of the stack (<see cref="ViTEncoder.FeatureMaps"/>).</summary>
+    internal override bool HasFeatureMaps => true;
+
     internal override ImageClassifierModel CreateImageClassifier(ImageEncoder encoder, int classCount, ClassifierHeadInput headInput = ClassifierHeadInput.Features) =>
         new LinearImageClassifier("vit", encoder, "classifier", classCount, headInput);
 }

@@ -76,6 +76,30 @@ internal sealed class ViTEncoder : ImageEncoder, IModuleNameAliasProvider
     }
 
     /// <summary>
+    /// Four maps of patch tokens, <c>[N, hidden, side / patch, side / patch]</c>: the outputs of the layers a quarter, half,
+    /// three quarters of the way and at the end of the stack (the last after the final LayerNorm), as dense heads on plain
+    /// ViTs (ViTDet, PeftCD's ViT encoders) tap one stack at several depths. All share the patch stride.
+    /// </summary>
+    internal override IReadOnlyList<int> FeatureMapChannels => Enumerable.Repeat(Config.HiddenSize, Taps.Count).ToArray();
+
+    private IReadOnlyList<int> Taps => Enumerable.Range(1, 4).Select(k => (k * Config.NumHiddenLayers / 4) - 1).Where(i => i >= 0).Distinct().ToArray();
+
+    /// <inheritdoc/>
+    internal override IReadOnlyList<Tensor> FeatureMaps(Tensor pixelValues)
+    {
+        ArgumentNullException.ThrowIfNull(pixelValues);
+        CheckShape(pixelValues);
+        using var scope = NewDisposeScope();
+        var taps = Taps;
+        var outputs = _encoder.Outputs(_embeddings.call(pixelValues), taps).ToList();
+        outputs[^1] = _layerNorm.call(outputs[^1]);
+        long side = Config.ImageSize / Config.PatchSize;
+
+        // Drop the class token and lay the patches out on their grid: [N, patches, hidden] -> [N, hidden, side, side].
+        return outputs.Select(o => o.narrow(1, 1, side * side).transpose(1, 2).reshape(o.shape[0], Config.HiddenSize, side, side).contiguous().MoveToOuterDisposeScope()).ToList();
+    }
+
+    /// <summary>
     /// The hidden states of every token: <see cref="ViTHiddenStates.LastHidden"/> before the final LayerNorm (Hugging Face's
     /// <c>hidden_states[-1]</c>) and <see cref="ViTHiddenStates.Normalized"/> after it (<c>last_hidden_state</c>), both
     /// <c>[N, patches + 1, hidden]</c> with the class token first.

@@ -32,4 +32,22 @@ internal sealed class ViTLayerStack : nn.Module<Tensor, Tensor>
 
         return output;
     });
+
+    /// <summary>The outputs of the layers numbered in <paramref name="taps"/> (0-based, ascending), running no layer after the last of them.</summary>
+    internal IReadOnlyList<Tensor> Outputs(Tensor hidden, IReadOnlyList<int> taps)
+    {
+        using var scope = NewDisposeScope();
+        var outputs = new List<Tensor>();
+        var output = hidden;
+        for (int i = 0; i <= taps[^1]; i++)
+        {
+            output = _layer[i].call(output);
+            if (taps.Contains(i))
+            {
+                outputs.Add(output);
+            }
+        }
+
+        return outputs.Select(o => o.MoveToOuterDisposeScope()).ToList();
+    }
 }

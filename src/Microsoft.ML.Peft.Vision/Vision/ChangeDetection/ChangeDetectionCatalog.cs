@@ -10,7 +10,7 @@ public static class ChangeDetectionCatalog
 {
     /// <summary>Creates a <see cref="ChangeDetectionEstimator"/> that trains a LoRA adapter on <paramref name="backbone"/>'s encoder, shared by both dates, and a change decoder.</summary>
     /// <param name="catalog">The catalog, from <c>mlContext.Peft()</c>.</param>
-    /// <param name="backbone">The pretrained vision backbone with feature maps, e.g. ResNet-18 (<c>VisionBackbones.ResNet18()</c>).</param>
+    /// <param name="backbone">The pretrained vision backbone with feature maps: ResNet-18 (<c>VisionBackbones.ResNet18()</c>) or a ViT folder.</param>
     /// <param name="beforeImageColumnName">The image column of the earlier date.</param>
     /// <param name="afterImageColumnName">The image column of the later date.</param>
     /// <param name="maskColumnName">The change-mask image column, changed pixels bright.</param>

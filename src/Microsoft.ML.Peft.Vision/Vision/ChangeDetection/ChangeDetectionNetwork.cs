@@ -1,6 +1,7 @@
 // Licensed under the MIT license. See LICENSE in the repository root.
 
 using Microsoft.ML.Peft.Vision.Backbones.Image;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Peft.Vision.ChangeDetection;
@@ -25,7 +26,7 @@ internal sealed class ChangeDetectionNetwork : nn.Module<Tensor, Tensor, Tensor>
     {
         if (encoder.FeatureMapChannels.Count == 0)
         {
-            throw new ArgumentException($"Change detection needs an encoder with spatial feature maps (a CNN such as ResNet-18); {encoder.GetType().Name} has none.", nameof(encoder));
+            throw new ArgumentException($"Change detection needs an encoder with spatial feature maps (ResNet-18, a ViT); {encoder.GetType().Name} has none.", nameof(encoder));
         }
 
         _encoder = encoder;
@@ -50,8 +51,16 @@ internal sealed class ChangeDetectionNetwork : nn.Module<Tensor, Tensor, Tensor>
 
         using var scope = NewDisposeScope();
 
-        // One pass over both dates: the encoder sees a batch of 2N images, so its weights are shared by construction.
-        var maps = _encoder.FeatureMaps(cat(new[] { before, after }, 0));
+        // One pass over both dates: the encoder sees a batch of 2N images, so its weights are shared by construction. An
+        // encoder built for one input size (a ViT, whose position embeddings are not interpolated) reads the pair resized to
+        // it; the decoder still maps change at the pair's own size.
+        var pixels = cat(new[] { before, after }, 0);
+        if (_encoder.ImageSize is int side && (pixels.shape[2] != side || pixels.shape[3] != side))
+        {
+            pixels = nn.functional.interpolate(pixels, size: new long[] { side, side }, mode: InterpolationMode.Bilinear, align_corners: false);
+        }
+
+        var maps = _encoder.FeatureMaps(pixels);
         long n = before.shape[0];
         var first = maps.Select(m => m.narrow(0, 0, n)).ToList();
         var second = maps.Select(m => m.narrow(0, n, n)).ToList();

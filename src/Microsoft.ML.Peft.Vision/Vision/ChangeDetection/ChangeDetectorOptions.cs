@@ -3,8 +3,8 @@
 namespace Microsoft.ML.Peft;
 
 /// <summary>
-/// Options of <see cref="ChangeDetectionEstimator"/>: PeftCD's change detector. One encoder with shared weights (ResNet-18
-/// by default) reads the image before and the image after; LoRA (rank 8, alpha 32, dropout 0.1, PeftCD's settings) adapts
+/// Options of <see cref="ChangeDetectionEstimator"/>: PeftCD's change detector. One encoder with shared weights (ResNet-18,
+/// or a ViT, which reads the pair resized to its input size) reads the image before and the image after; LoRA (rank 8, alpha 32, dropout 0.1, PeftCD's settings) adapts
 /// it, or any registered method through <see cref="PeftTrainerOptions.Method"/>; a light decoder, trained in full, turns the
 /// difference of the two dates' feature maps at every scale into a change probability per pixel. The loss is binary
 /// cross-entropy plus the soft Dice loss of the change class, one to one.

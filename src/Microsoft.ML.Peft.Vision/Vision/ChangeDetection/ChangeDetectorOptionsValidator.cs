@@ -16,7 +16,7 @@ internal static class ChangeDetectorOptionsValidator
         {
             throw new ArgumentException(
                 $"'{backbone.Source}' ({backbone.ModelType}) gives no spatial feature maps, which a change detector decodes into a mask. Use a backbone with feature maps, "
-                + "such as ResNet-18 (VisionBackbones.ResNet18()).",
+                + "such as ResNet-18 (VisionBackbones.ResNet18()) or a ViT folder.",
                 nameof(options));
         }
 

@@ -3,6 +3,7 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Peft.Formats.SafeTensors;
 using Microsoft.ML.Peft.Tests.Infrastructure;
+using Microsoft.ML.Peft.Tests.Vision.Backbones.Clip;
 
 namespace Microsoft.ML.Peft.Tests.Vision.ChangeDetection;
 
@@ -49,6 +50,25 @@ public sealed class ChangeDetectionEstimatorTests : IDisposable
         Assert.Equal(24L * 16 * 16, metrics.TruePositives + metrics.FalsePositives + metrics.FalseNegatives + metrics.TrueNegatives);
         Assert.Equal(48, detector.TrainingInfo!.TrainingPairs);
         Assert.InRange(detector.TrainingInfo.ChangeFraction, 0.01, 0.2);
+    }
+
+    [Fact]
+    public void Fit_TinyVit_AdaptsQueryAndValueOfTheSharedEncoder_ReadsThePairsResizedToItsInput_AndMapsChangeAtThePairsSize()
+    {
+        var ml = new MLContext(seed: 1);
+        var vit = PretrainedModel.FromDirectory(TinyVitFolder.Write(Path.Combine(_directory, "vit")));
+        var data = ml.Data.LoadFromEnumerable(ChangePairRows.Create(16, seed: 2));
+
+        using var detector = ml.Peft().ChangeDetector(new ChangeDetectorOptions { Backbone = vit, Epochs = 1, BatchSize = 8 }).Fit(data);
+
+        // PeftCD's default LoRA on the attention projections, one adapter for both dates, on each of the two layers.
+        var adapter = detector.Scorer.Peft.NamedTrainableParameters().Select(p => p.Name).Where(n => n.Contains("lora_", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2 * 2 * 2, adapter.Count);
+        Assert.All(adapter, n => Assert.Matches(@"^base_model\.model\.encoder\.encoder\.layer\.[01]\.attention\.attention\.(query|value)\.lora_[AB]\.default\.weight$", n));
+        Assert.Equal((16, 16), (detector.TileHeight, detector.TileWidth));
+        var row = ml.Data.CreateEnumerable<Prediction>(detector.Transform(data), reuseRowObject: false).First();
+        Assert.Equal(16 * 16, row.ChangeProbability.Length);
+        Assert.All(row.ChangeProbability, p => Assert.InRange(p, 0f, 1f));
     }
 
     [Fact]
@@ -127,9 +147,9 @@ public sealed class ChangeDetectionEstimatorTests : IDisposable
     public void ChangeDetector_BadOptions_AreRefusedWhenBuiltNamingTheOption()
     {
         var ml = new MLContext(seed: 1);
-        var vit = PretrainedModel.FromDirectory(TinyVitFolder.Write(Path.Combine(_directory, "vit")));
+        var clip = PretrainedModel.FromDirectory(TinyClipFolder.Write(Path.Combine(_directory, "clip")));
 
-        Assert.Contains("no spatial feature maps", Assert.Throws<ArgumentException>(() => ml.Peft().ChangeDetector(vit)).Message, StringComparison.Ordinal);
+        Assert.Contains("no spatial feature maps", Assert.Throws<ArgumentException>(() => ml.Peft().ChangeDetector(clip)).Message, StringComparison.Ordinal);
         foreach (double threshold in new[] { 0.0, 1.0, double.NaN })
         {
             var options = Options(Backbone(), epochs: 1);

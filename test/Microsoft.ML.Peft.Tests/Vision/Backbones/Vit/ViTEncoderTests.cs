@@ -33,6 +33,27 @@ public sealed class ViTEncoderTests : IDisposable
     }
 
     [Fact]
+    public void FeatureMaps_AreThePatchTokensOfTheTappedLayersOnTheirGrid_TheLastAfterTheFinalLayerNorm()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(4);
+        using var encoder = new ViTEncoder(TinyVitFolder.Config);
+        encoder.eval();
+        using var noGrad = no_grad();
+        var pixels = randn(2, 3, 32, 32);
+
+        var maps = encoder.FeatureMaps(pixels);
+
+        // Two layers: the taps are layer 0 (halfway) and layer 1 (the end); 32 / 8 = 4 patches a side.
+        Assert.Equal(new[] { 32, 32 }, encoder.FeatureMapChannels);
+        Assert.All(maps, m => Assert.Equal(new long[] { 2, 32, 4, 4 }, m.shape));
+        var normalized = encoder.Encode(pixels).Normalized;
+        // Patch (row 1, column 2) is token 1 + 1·4 + 2 after the class token.
+        ModelState.AssertClose(normalized.select(1, 1 + 4 + 2), maps[1].select(3, 2).select(2, 1), 1e-6, "the last map is the normalised patch tokens");
+        Assert.True(ModelState.MaxAbsDifference(maps[0], maps[1]) > 1e-3, "the first map is an earlier layer's");
+    }
+
+    [Fact]
     public void ImageClassifier_StateDictKeys_AreViTForImageClassificationsCheckpointKeys()
     {
         using var classifier = ViTArchitecture.Instance.CreateImageClassifier(new ViTEncoder(TinyVitFolder.Config), classCount: 3);
