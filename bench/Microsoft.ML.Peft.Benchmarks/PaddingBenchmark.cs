@@ -33,7 +33,7 @@ internal static class PaddingBenchmark
 
         using var network = backbone.CreateClassifier(options.Seed);
         using var peft = LoraSetup.Create(network, backbone, options);
-        using var step = new TrainingStep(network, peft.GetTrainableParameters(), LearningRate);
+        using var step = new TrainingStep(network, peft.NamedTrainableParameters(), LearningRate);
         long padId = tokenizer.Layout.PadId;
 
         BatchTensors Collate(int[] rows, int time) =>

@@ -34,7 +34,8 @@ internal static class TrainingBenchmark
         Log.Info($"{backbone.Name} {mode}: {trainableCount:N0} of {totalCount:N0} parameters train");
 
         using var batch = BatchTensors.Random(options.Batch, options.SequenceLength, config.VocabSize, BenchmarkBackbone.LabelCount, options.Seed);
-        using var step = new TrainingStep(network, trainable, full ? FullLearningRate : LoraLearningRate);
+        var named = peft?.NamedTrainableParameters() ?? network.named_parameters().Select(p => (p.name, p.parameter)).ToList();
+        using var step = new TrainingStep(network, named, full ? FullLearningRate : LoraLearningRate);
         long residentBefore = ProcessMemory.ResidentBytes();
 
         for (int i = 0; i < options.Warmup; i++)

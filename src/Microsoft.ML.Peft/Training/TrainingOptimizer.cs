@@ -7,13 +7,14 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Peft.Training;
 
 /// <summary>
-/// TorchSharp's AdamW over the trainable parameters, in two groups (decayed and not, see
-/// <see cref="WeightDecayPolicy"/>), with its moments exposed by parameter name for checkpoints.
+/// AdamW (<see cref="ScopedAdamW"/>, TorchSharp's arithmetic with one dispose scope per parameter) over the trainable
+/// parameters, in two groups (decayed and not, see <see cref="WeightDecayPolicy"/>), with its moments exposed by parameter
+/// name for checkpoints.
 /// </summary>
 /// <remarks>
-/// The moments are read and written through AdamW's public per-parameter state (<c>exp_avg</c>, <c>exp_avg_sq</c>,
-/// <c>step</c>) and stored in safetensors keyed by parameter name, rather than with <c>save_state_dict</c>, whose
-/// TorchSharp-only binary format identifies parameters by position alone and cannot say which one does not fit.
+/// The moments (<c>exp_avg</c>, <c>exp_avg_sq</c>, <c>step</c>) are stored in safetensors keyed by parameter name, rather
+/// than with TorchSharp's <c>save_state_dict</c>, whose binary format identifies parameters by position alone and cannot
+/// say which one does not fit.
 /// </remarks>
 internal sealed class TrainingOptimizer : IDisposable
 {
@@ -21,7 +22,7 @@ internal sealed class TrainingOptimizer : IDisposable
     internal const string ExpAvgSqSuffix = ".exp_avg_sq";
     internal const string StepSuffix = ".step";
 
-    private readonly AdamW _adamW;
+    private readonly ScopedAdamW _adamW;
     private readonly List<(string Name, Parameter Parameter)> _ordered;
 
     /// <summary>Creates AdamW (betas 0.9/0.999, eps 1e-8, as Hugging Face's Trainer) over <paramref name="parameters"/>.</summary>
@@ -33,31 +34,14 @@ internal sealed class TrainingOptimizer : IDisposable
 
         // AdamW keeps its state in group order; the same order maps states back to names.
         _ordered = decayed.Concat(notDecayed).ToList();
-        var groups = new List<AdamW.ParamGroup>();
-        if (decayed.Count > 0)
-        {
-            groups.Add(new AdamW.ParamGroup(decayed.Select(p => p.Parameter).ToList(), weight_decay: weightDecay));
-        }
-
-        if (notDecayed.Count > 0)
-        {
-            groups.Add(new AdamW.ParamGroup(notDecayed.Select(p => p.Parameter).ToList(), weight_decay: 0));
-        }
-
-        _adamW = optim.AdamW(groups);
+        _adamW = new ScopedAdamW(decayed.Select(p => (p.Parameter, weightDecay)).Concat(notDecayed.Select(p => (p.Parameter, 0.0))));
     }
 
     /// <summary>Gets the optimized parameters in state order.</summary>
     internal IReadOnlyList<(string Name, Parameter Parameter)> Parameters => _ordered;
 
     /// <summary>Sets the learning rate of every group for the next step.</summary>
-    internal void SetLearningRate(double learningRate)
-    {
-        foreach (var group in _adamW.ParamGroups)
-        {
-            group.LearningRate = learningRate;
-        }
-    }
+    internal void SetLearningRate(double learningRate) => _adamW.LearningRate = learningRate;
 
     /// <summary>Drops the gradients (PyTorch's <c>set_to_none</c>): frees their memory, and a parameter the next loss does not use is not stepped.</summary>
     internal void ClearGradients()
@@ -113,7 +97,7 @@ internal sealed class TrainingOptimizer : IDisposable
     }
 
     /// <summary>Applies one AdamW update with the current gradients and learning rate.</summary>
-    internal void Step() => _adamW.step();
+    internal void Step() => _adamW.Step();
 
     /// <summary>Returns fresh aliases of the moments and 0-d step counters, keyed <c>name.exp_avg</c>, <c>name.exp_avg_sq</c>, <c>name.step</c>.</summary>
     /// <remarks>Call inside a dispose scope: the returned tensors belong to it.</remarks>
@@ -122,9 +106,9 @@ internal sealed class TrainingOptimizer : IDisposable
         var result = new List<KeyValuePair<string, Tensor>>();
         foreach (var ((name, _), state) in _ordered.Zip(States()))
         {
-            result.Add(new(name + ExpAvgSuffix, state.exp_avg.alias()));
-            result.Add(new(name + ExpAvgSqSuffix, state.exp_avg_sq.alias()));
-            result.Add(new(name + StepSuffix, tensor(state.step)));
+            result.Add(new(name + ExpAvgSuffix, state.ExpAvg.alias()));
+            result.Add(new(name + ExpAvgSqSuffix, state.ExpAvgSq.alias()));
+            result.Add(new(name + StepSuffix, tensor(state.Step)));
         }
 
         return result;
@@ -139,16 +123,16 @@ internal sealed class TrainingOptimizer : IDisposable
         using var noGrad = no_grad();
         foreach (var ((name, _), state) in _ordered.Zip(States()))
         {
-            state.exp_avg.copy_(Get(tensors, name + ExpAvgSuffix, state.exp_avg, source));
-            state.exp_avg_sq.copy_(Get(tensors, name + ExpAvgSqSuffix, state.exp_avg_sq, source));
-            state.step = Get(tensors, name + StepSuffix, null, source).item<long>();
+            state.ExpAvg.copy_(Get(tensors, name + ExpAvgSuffix, state.ExpAvg, source));
+            state.ExpAvgSq.copy_(Get(tensors, name + ExpAvgSqSuffix, state.ExpAvgSq, source));
+            state.Step = Get(tensors, name + StepSuffix, null, source).item<long>();
         }
     }
 
     /// <inheritdoc/>
     public void Dispose() => _adamW.Dispose();
 
-    private IEnumerable<AdamW.State> States() => _adamW.state_dict().State.Cast<AdamW.State>();
+    private IReadOnlyList<ScopedAdamW.Slot> States() => _adamW.States;
 
     private static Tensor Get(IReadOnlyDictionary<string, Tensor> tensors, string key, Tensor? like, string source)
     {
