@@ -78,7 +78,7 @@ internal sealed class ViTEncoder : ImageEncoder, IModuleNameAliasProvider
     /// <summary>
     /// Four maps of patch tokens, <c>[N, hidden, side / patch, side / patch]</c>: the outputs of the layers a quarter, half,
     /// three quarters of the way and at the end of the stack (the last after the final LayerNorm), as dense heads on plain
-    /// ViTs (ViTDet, PeftCD's ViT encoders) tap one stack at several depths. All share the patch stride.
+    /// ViTs (DPT's layers 3, 6, 9, 12 of a ViT-B) tap one stack at several depths. All share the patch stride.
     /// </summary>
     internal override IReadOnlyList<int> FeatureMapChannels => Enumerable.Repeat(Config.HiddenSize, Taps.Count).ToArray();
 
