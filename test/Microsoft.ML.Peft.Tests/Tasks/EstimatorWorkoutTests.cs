@@ -122,8 +122,11 @@ public sealed class EstimatorWorkoutTests : IDisposable
             Estimator = (ml, backbone, cancellation) => ml.Peft().ChangeDetector(new ChangeDetectorOptions
             {
                 Backbone = backbone,
-                // The tiny CNN's default target (proj) pools; its convolution is what the feature map passes through.
-                Method = new LoraConfig { Rank = 2, Alpha = 4, TargetModules = ModuleSelector.FromNames("conv1") },
+                // The tiny CNN's default target (proj) pools; its convolution is what the feature map passes through. Other
+                // backbones keep their architecture's default targets.
+                Method = backbone.ModelType == TinyCnnArchitecture.Type
+                    ? new LoraConfig { Rank = 2, Alpha = 4, TargetModules = ModuleSelector.FromNames("conv1") }
+                    : new LoraConfig { Rank = 2, Alpha = 4 },
                 Epochs = 1,
                 BatchSize = 8,
                 LearningRate = 1e-2,
@@ -171,6 +174,15 @@ public sealed class EstimatorWorkoutTests : IDisposable
         var backbone = PretrainedModel.FromDirectory(TinyVitFolder.Write(Path.Combine(_directory, "vit")));
 
         s_cases.Single(c => c.Name == "ImageClassification").Run(backbone, _directory);
+    }
+
+    [Fact]
+    public void Workout_ChangeDetectorOnATinyViT_KeepsTheEstimatorContract()
+    {
+        // Patch-token maps at two depths, the pairs resized to the ViT's input; the stage reloads onto a ViT.
+        var backbone = PretrainedModel.FromDirectory(TinyVitFolder.Write(Path.Combine(_directory, "vit")));
+
+        s_cases.Single(c => c.Name == "ChangeDetection").Run(backbone, _directory);
     }
 
     private sealed class ChangePrediction
