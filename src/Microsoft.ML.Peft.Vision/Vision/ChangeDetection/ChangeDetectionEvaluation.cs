@@ -36,7 +36,7 @@ internal static class ChangeDetectionEvaluation
                     + $"is {truth.Width} x {truth.Height} = {truth.Values.Length}; score the pairs whose masks these are.");
             }
 
-            total += ChangeMaskCounts.Of(dense, Array.ConvertAll(truth.Values, v => v == 1));
+            total += ChangeMaskCounts.Of(dense, truth.ToBooleans());
         }
 
         return total;

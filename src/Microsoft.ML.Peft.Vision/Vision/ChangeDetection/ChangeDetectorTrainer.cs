@@ -113,7 +113,7 @@ internal static class ChangeDetectorTrainer
         var total = default(ChangeMaskCounts);
         for (int i = 0; i < predicted.Count; i++)
         {
-            total += ChangeMaskCounts.Of(predicted[i].Mask, Array.ConvertAll(truth[i].Values, v => v == 1));
+            total += ChangeMaskCounts.Of(predicted[i].Mask, truth[i].ToBooleans());
         }
 
         return total;

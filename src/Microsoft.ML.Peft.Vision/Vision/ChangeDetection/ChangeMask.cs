@@ -32,6 +32,9 @@ internal sealed class ChangeMask
     /// <summary>0 or 1 per pixel, row-major.</summary>
     internal byte[] Values { get; }
 
+    /// <summary>The values as Booleans, true for change, as predicted masks hold them.</summary>
+    internal bool[] ToBooleans() => Array.ConvertAll(Values, v => v == 1);
+
     /// <summary>The mask of a label image.</summary>
     internal static ChangeMask FromImage(RgbImage image)
     {
