@@ -40,6 +40,13 @@ internal sealed class BatchTensors : IDisposable
             randint(labelCount, new long[] { batch }, dtype: ScalarType.Int64, generator: generator));
     }
 
+    /// <summary>The batch the PyTorch script wrote (<c>input_ids</c>, <c>token_type_ids</c>, <c>attention_mask</c>, <c>labels</c>), so both sides train on the same rows.</summary>
+    internal static BatchTensors Load(string path)
+    {
+        var tensors = Formats.SafeTensors.SafeTensorsFile.Read(path);
+        return new BatchTensors(tensors["input_ids"], tensors["token_type_ids"], tensors["attention_mask"], tensors["labels"]);
+    }
+
     /// <summary>Tokenized rows padded with <paramref name="padId"/> to <paramref name="time"/> tokens (at least the longest row).</summary>
     internal static BatchTensors Collate(IReadOnlyList<EncodedText> rows, IReadOnlyList<long> labels, int time, long padId)
     {

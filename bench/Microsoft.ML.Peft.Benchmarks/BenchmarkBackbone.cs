@@ -50,10 +50,14 @@ internal sealed class BenchmarkBackbone
     };
 
     /// <summary>A new encoder with a new 2-label head, in training mode, every parameter requiring gradients.</summary>
-    internal BertForSequenceClassification CreateClassifier(int seed)
+    /// <param name="seed">Seeds the weights.</param>
+    /// <param name="hiddenDropout">bert-base's hidden and attention dropout: Hugging Face's 0.1, or 0 for the PyTorch comparison's loss check, whose losses then depend on the weights alone.</param>
+    internal BertForSequenceClassification CreateClassifier(int seed, double hiddenDropout = 0.1)
     {
         manual_seed(seed);
-        var encoder = _pretrained is null ? new BertModel(s_bertBase) : (BertModel)_pretrained.CreateEncoder();
+        var encoder = _pretrained is null
+            ? new BertModel(s_bertBase with { HiddenDropout = hiddenDropout, AttentionDropout = hiddenDropout })
+            : (BertModel)_pretrained.CreateEncoder();
         var network = new BertForSequenceClassification(encoder, LabelCount);
         foreach (var parameter in network.parameters())
         {

@@ -19,7 +19,8 @@ internal sealed class BenchmarkOptions
                                  (default: training,inference,padding); paca compares peak RSS of LoRA r vs PaCA 2r
                                  (same trainable count), dropout 0; or `methods` alone: the PEFT-method comparison on
                                  SMS spam with the estimator; or `memory` alone: the resident memory of the main job,
-                                 phase by phase, of repeated scoring, and PredictionEngine latency
+                                 phase by phase, of repeated scoring, and PredictionEngine latency; or `pytorch`
+                                 alone: bert-base against a PyTorch counterpart (pytorch/bert_step.py), alternating
           --methods LIST         methods to compare (default: all; see MethodCatalog.cs)
           --epochs N             training epochs per method in the comparison (default 1)
           --batch N              rows per batch (default 8)
@@ -36,6 +37,11 @@ internal sealed class BenchmarkOptions
           --lora-dropout X       LoRA dropout (default 0.1, as the sample; PEFT's default is 0)
           --scoring-passes N     Transform passes over 1,000 rows in the memory section (default 20)
           --seed N               seed of weights, inputs and batch order (default 1)
+          --rounds N             rounds of the pytorch section, each running every configuration on both sides (default 3)
+          --python PATH          the interpreter with torch for the pytorch section (default /usr/bin/python3, Debian's
+                                 python3-torch: apt-get install python3-torch libopenblas0-openmp)
+          --threads N            libtorch intra-op threads of every child (default: libtorch's; 2 in the pytorch section,
+                                 on both sides)
           --help                 this text
         """;
 
@@ -73,6 +79,21 @@ internal sealed class BenchmarkOptions
 
     internal int Seed { get; private set; } = 1;
 
+    /// <summary>Rounds of the PyTorch comparison; every round runs each configuration once on each side.</summary>
+    internal int Rounds { get; private set; } = 3;
+
+    /// <summary>The interpreter the PyTorch comparison runs its script with: Debian's python3-torch lives under /usr/bin/python3.</summary>
+    internal string Python { get; private set; } = "/usr/bin/python3";
+
+    /// <summary>libtorch's intra-op threads in the children; null leaves libtorch's default.</summary>
+    internal int? Threads { get; private set; }
+
+    /// <summary>Hidden and attention dropout of the bert-base children; the PyTorch comparison's loss check sets 0.</summary>
+    internal double HiddenDropout { get; private set; } = 0.1;
+
+    /// <summary>A folder of weights, LoRA A matrices and batch written by the PyTorch script, which a child loads instead of drawing its own.</summary>
+    internal string? Shared { get; private set; }
+
     /// <summary>The methods the comparison trains, in order.</summary>
     internal IReadOnlyList<string> Methods { get; private set; } = MethodCatalog.Names;
 
@@ -102,6 +123,11 @@ internal sealed class BenchmarkOptions
     internal const string MethodsSection = "methods";
 
     internal const string MemorySection = "memory";
+
+    internal const string PyTorchSection = "pytorch";
+
+    /// <summary>The comparison with PyTorch, which runs alone (it starts both sides for every configuration).</summary>
+    internal bool ComparesWithPyTorch => Sections.Contains(PyTorchSection);
 
     // Image backbones run only when named, so the default run and its report stay as they were.
     private static IReadOnlyList<string> AllBackbones { get; } = BenchmarkBackbone.Names.Concat(ImageBenchmarkBackbone.Names).ToArray();
@@ -133,7 +159,7 @@ internal sealed class BenchmarkOptions
             {
                 case "--output": options.Output = value; break;
                 case "--backbones": options.Backbones = List(value, AllBackbones, flag); break;
-                case "--sections": options.Sections = List(value, AllSections.Append(MethodsSection).Append(MemorySection).ToArray(), flag); break;
+                case "--sections": options.Sections = List(value, AllSections.Append(MethodsSection).Append(MemorySection).Append(PyTorchSection).ToArray(), flag); break;
                 case "--methods": options.Methods = List(value, MethodCatalog.Names, flag); break;
                 case "--method": options.Method = List(value, MethodCatalog.Names, flag).Single(); break;
                 case "--epochs": options.Epochs = Positive(value, flag); break;
@@ -151,13 +177,18 @@ internal sealed class BenchmarkOptions
                 case "--lora-dropout": options.LoraDropout = double.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--scoring-passes": options.ScoringPasses = Positive(value, flag); break;
                 case "--seed": options.Seed = NonNegative(value, flag); break;
+                case "--rounds": options.Rounds = Positive(value, flag); break;
+                case "--python": options.Python = value; break;
+                case "--threads": options.Threads = Positive(value, flag); break;
+                case "--hidden-dropout": options.HiddenDropout = double.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--shared": options.Shared = value; break;
                 case "--child": options.Child = value; break;
                 case "--backbone": options.Backbone = List(value, AllBackbones, flag).Single(); break;
                 default: throw new ArgumentException($"Unknown option {flag}; see --help.");
             }
         }
 
-        foreach (string alone in new[] { MethodsSection, MemorySection })
+        foreach (string alone in new[] { MethodsSection, MemorySection, PyTorchSection })
         {
             if (options.Sections.Contains(alone) && options.Sections.Count > 1)
             {
@@ -179,7 +210,19 @@ internal sealed class BenchmarkOptions
         "--matmul-size", Invariant(MatmulSize), "--matmul-reps", Invariant(MatmulReps),
         "--adapters", Invariant(Adapters), "--rank", Invariant(Rank), "--alpha", Alpha.ToString("R", CultureInfo.InvariantCulture),
         "--lora-dropout", LoraDropout.ToString("R", CultureInfo.InvariantCulture), "--seed", Invariant(Seed),
-    };
+    }.Concat(Threads is { } threads ? new[] { "--threads", Invariant(threads) } : Array.Empty<string>()).ToArray();
+
+    /// <summary>
+    /// The arguments of a child of the PyTorch comparison: those of <see cref="ChildArguments"/>, then the dropouts, the
+    /// threads and the shared folder (a later flag wins, so these override the run's own).
+    /// </summary>
+    internal IReadOnlyList<string> PyTorchChildArguments(string child, double loraDropout, double hiddenDropout, int threads, string shared) =>
+        ChildArguments(child, BenchmarkBackbone.BertBase).Concat(new[]
+        {
+            "--lora-dropout", loraDropout.ToString("R", CultureInfo.InvariantCulture),
+            "--hidden-dropout", hiddenDropout.ToString("R", CultureInfo.InvariantCulture),
+            "--threads", Invariant(threads), "--shared", shared,
+        }).ToArray();
 
     /// <summary>The arguments that start the comparison's child process for <paramref name="method"/>.</summary>
     internal IReadOnlyList<string> MethodChildArguments(string method) => new[]

@@ -24,21 +24,27 @@ internal static class ChildProcess
     internal static (T? Result, string? Error) Run<T>(IReadOnlyList<string> arguments)
         where T : class
     {
-        var start = new ProcessStartInfo { RedirectStandardOutput = true, UseShellExecute = false };
         string host = Environment.ProcessPath ?? throw new InvalidOperationException("The path of this executable is unknown.");
-        start.FileName = host;
-        if (Path.GetFileNameWithoutExtension(host).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
-        {
-            // Started as `dotnet Microsoft.ML.Peft.Benchmarks.dll`: start the child the same way.
-            start.ArgumentList.Add(typeof(ChildProcess).Assembly.Location);
-        }
 
+        // Started as `dotnet Microsoft.ML.Peft.Benchmarks.dll`: start the child the same way.
+        bool viaDotnet = Path.GetFileNameWithoutExtension(host).Equals("dotnet", StringComparison.OrdinalIgnoreCase);
+        return RunProgram<T>(host, viaDotnet ? arguments.Prepend(typeof(ChildProcess).Assembly.Location).ToArray() : arguments);
+    }
+
+    /// <summary>
+    /// Runs another program that speaks the same protocol (the PyTorch script: progress on standard error, a
+    /// <c>BENCH-RESULT</c> line of camelCase JSON on standard output) and reads its result.
+    /// </summary>
+    internal static (T? Result, string? Error) RunProgram<T>(string fileName, IReadOnlyList<string> arguments)
+        where T : class
+    {
+        var start = new ProcessStartInfo { FileName = fileName, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {host}.");
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {fileName}.");
         string? json = null;
         while (process.StandardOutput.ReadLine() is { } line)
         {

@@ -23,7 +23,9 @@ internal static class InferenceBenchmark
         using var unmergedNetwork = backbone.CreateClassifier(options.Seed);
         using var mergedNetwork = backbone.CreateClassifier(options.Seed);
         var config = ((BertModel)baseNetwork.Encoder).Config;
-        using var batch = BatchTensors.Random(options.Batch, options.SequenceLength, config.VocabSize, BenchmarkBackbone.LabelCount, options.Seed);
+        using var batch = options.Shared is { } folder
+            ? BatchTensors.Load(Path.Combine(folder, SharedWeights.BatchFile))
+            : BatchTensors.Random(options.Batch, options.SequenceLength, config.VocabSize, BenchmarkBackbone.LabelCount, options.Seed);
 
         // LoRA's A matrices are drawn from TorchSharp's global generator, which building the networks has moved on; it is
         // seeded again before each injection, so the merged and unmerged networks carry the same adapter and the check

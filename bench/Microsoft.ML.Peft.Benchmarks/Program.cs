@@ -24,9 +24,15 @@ if (options.Help)
 
 if (options.Child is not null)
 {
+    if (options.Threads is { } threads)
+    {
+        TorchSharp.torch.set_num_threads(threads);
+    }
+
     return ChildJobs.Run(options);
 }
 
 return options.ComparesMethods ? MethodComparisonRunner.Run(options, args)
     : options.MeasuresMemory ? MemoryRunner.Run(options, args)
+    : options.ComparesWithPyTorch ? PyTorchComparisonRunner.Run(options, args)
     : BenchmarkRunner.Run(options, args);

@@ -15,17 +15,29 @@ internal static class TrainingBenchmark
     internal const string Full = "full";
     internal const string Lora = "lora";
 
-    private const double FullLearningRate = 2e-5;
-    private const double LoraLearningRate = 1e-3;
+    // Internal so that the PyTorch comparison hands its script the same rates.
+    internal const double FullLearningRate = 2e-5;
+    internal const double LoraLearningRate = 1e-3;
 
     internal static TrainingResult Run(BenchmarkOptions options, string backboneName, string mode)
     {
         bool full = mode == Full;
         var backbone = BenchmarkBackbone.Load(backboneName);
-        using var network = backbone.CreateClassifier(options.Seed);
+        using var network = backbone.CreateClassifier(options.Seed, options.HiddenDropout);
+        if (options.Shared is { } shared)
+        {
+            // Before LoRA is attached, so the classifier's modules_to_save copy is taken from the shared weights.
+            SharedWeights.LoadModel(network, shared);
+        }
+
         using var peft = full ? null
             : PacaSetup.IsComparisonMode(mode) ? PacaSetup.Create(network, backbone, options, mode)
             : LoraSetup.Create(network, backbone, options);
+        if (peft is not null && options.Shared is not null)
+        {
+            SharedWeights.LoadLoraA(peft, options.Shared);
+        }
+
         var config = ((BertModel)network.Encoder).Config;
 
         var trainable = peft?.GetTrainableParameters() ?? network.parameters().ToList();
@@ -33,21 +45,26 @@ internal static class TrainingBenchmark
         long totalCount = peft?.GetTrainableParameterReport().AllParameters ?? network.parameters().Sum(p => p.numel());
         Log.Info($"{backbone.Name} {mode}: {trainableCount:N0} of {totalCount:N0} parameters train");
 
-        using var batch = BatchTensors.Random(options.Batch, options.SequenceLength, config.VocabSize, BenchmarkBackbone.LabelCount, options.Seed);
+        using var batch = options.Shared is { } folder
+            ? BatchTensors.Load(Path.Combine(folder, SharedWeights.BatchFile))
+            : BatchTensors.Random(options.Batch, options.SequenceLength, config.VocabSize, BenchmarkBackbone.LabelCount, options.Seed);
         var named = peft?.NamedTrainableParameters() ?? network.named_parameters().Select(p => (p.name, p.parameter)).ToList();
         using var step = new TrainingStep(network, named, full ? FullLearningRate : LoraLearningRate);
         long residentBefore = ProcessMemory.ResidentBytes();
 
+        var losses = new List<double>();
         for (int i = 0; i < options.Warmup; i++)
         {
             Log.Info($"warm-up step {i + 1}/{options.Warmup}: {step.Run(batch):F3} s");
+            losses.Add(step.LastLoss);
         }
 
         var samples = new List<double>();
         for (int i = 0; i < options.Steps; i++)
         {
             samples.Add(step.Run(batch));
-            Log.Info($"step {i + 1}/{options.Steps}: {samples[^1]:F3} s (loss {step.LastLoss:F4})");
+            losses.Add(step.LastLoss);
+            Log.Info($"step {i + 1}/{options.Steps}: {samples[^1]:F3} s (loss {step.LastLoss:F6})");
         }
 
         long peak = ProcessMemory.PeakResidentBytes();
@@ -60,6 +77,6 @@ internal static class TrainingBenchmark
         long stateBytes = sizeof(float) * (totalCount + 3 * trainableCount);
         return new TrainingResult(
             backbone.Name, mode, time, step.LastLoss, peak, residentBefore, ProcessMemory.Source,
-            totalCount, trainableCount, stateBytes, forward, stepFlops, stepFlops / time.Median / 1e9);
+            totalCount, trainableCount, stateBytes, forward, stepFlops, stepFlops / time.Median / 1e9, losses.ToArray());
     }
 }

@@ -12,6 +12,7 @@ namespace Microsoft.ML.Peft.Benchmarks;
 /// <param name="ForwardFlops">Matmul FLOPs of the forward pass (see <see cref="StepFlops"/>).</param>
 /// <param name="StepFlops">Matmul FLOPs of the whole step.</param>
 /// <param name="AchievedGflops">StepFlops / median step time, in GFLOP/s.</param>
+/// <param name="Losses">The loss of every step, warm-up steps first (the PyTorch comparison checks them step by step).</param>
 internal sealed record TrainingResult(
     string Backbone,
     string Mode,
@@ -25,4 +26,5 @@ internal sealed record TrainingResult(
     long StateBytes,
     double ForwardFlops,
     double StepFlops,
-    double AchievedGflops);
+    double AchievedGflops,
+    double[]? Losses = null);
