@@ -4,7 +4,7 @@ namespace Microsoft.ML.Peft.Benchmarks;
 
 /// <summary>Everything the PyTorch comparison measured, written as the report's raw JSON.</summary>
 /// <param name="Threads">Intra-op threads on both sides.</param>
-/// <param name="Blas">Where Debian's libblas.so.3 alternative points (OpenBLAS's OpenMP build is the one that suits torch).</param>
+/// <param name="Blas">Where Debian's libblas.so.3 and libopenblas.so.0 alternatives point (OpenBLAS's OpenMP build is the one that suits torch).</param>
 internal sealed record PyTorchComparisonResults(
     MachineInfo Machine,
     RunSettings Settings,

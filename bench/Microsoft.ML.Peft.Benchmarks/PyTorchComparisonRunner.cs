@@ -14,7 +14,8 @@ internal static class PyTorchComparisonRunner
     /// <summary>The intra-op threads of both sides unless --threads says otherwise: those of a 2-core machine.</summary>
     private const int DefaultThreads = 2;
 
-    private const string BlasAlternative = "/etc/alternatives/libblas.so.3-x86_64-linux-gnu";
+    // Debian's libtorch links both; each is an alternative that the OpenMP or the pthread build of OpenBLAS provides.
+    private static readonly string[] s_blasAlternatives = { "libblas.so.3", "libopenblas.so.0" };
 
     internal static int Run(BenchmarkOptions options, IReadOnlyList<string> args)
     {
@@ -107,7 +108,7 @@ internal static class PyTorchComparisonRunner
                 threads,
                 options.Python,
                 init.TorchVersion,
-                File.Exists(BlasAlternative) ? new FileInfo(BlasAlternative).ResolveLinkTarget(returnFinalTarget: false)?.FullName : null,
+                BlasLibraries(),
                 lossChecks,
                 rounds,
                 failures,
@@ -119,5 +120,16 @@ internal static class PyTorchComparisonRunner
         {
             folder.Delete(recursive: true);
         }
+    }
+
+    /// <summary>Where Debian's BLAS alternatives point, e.g. <c>libblas.so.3 → …/openblas-openmp/libblas.so.3</c>; null off Debian.</summary>
+    private static string? BlasLibraries()
+    {
+        var links = s_blasAlternatives
+            .Select(name => (name, link: new FileInfo($"/etc/alternatives/{name}-x86_64-linux-gnu")))
+            .Where(a => a.link.Exists)
+            .Select(a => $"{a.name} → {a.link.ResolveLinkTarget(returnFinalTarget: false)?.FullName}")
+            .ToList();
+        return links.Count > 0 ? string.Join(", ", links) : null;
     }
 }

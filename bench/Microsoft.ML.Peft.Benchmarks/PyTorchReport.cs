@@ -22,7 +22,7 @@ internal static class PyTorchReport
         var rounds = results.Rounds;
         text.AppendLine("# Microsoft.ML.Peft against PyTorch (bert-base shape, random weights)").AppendLine();
         text.AppendLine(Invariant($"- Machine: {machine.CpuModel ?? "unknown CPU"}, {machine.LogicalCores} logical cores, {machine.Os}"));
-        text.AppendLine(Invariant($"- Here: TorchSharp {machine.TorchSharpVersion} (libtorch {machine.LibTorchVersion}); PyTorch: torch {results.TorchVersion} from {results.Python}, libblas.so.3 → {results.Blas ?? "n/a"}; {results.Threads} intra-op threads on both sides"));
+        text.AppendLine(Invariant($"- Here: TorchSharp {machine.TorchSharpVersion} (libtorch {machine.LibTorchVersion}); PyTorch: torch {results.TorchVersion} from {results.Python}, BLAS {results.Blas ?? "n/a"}; {results.Threads} intra-op threads on both sides"));
         text.AppendLine(Invariant($"- Settings: batch {settings.Batch} × seq {settings.SequenceLength}; {settings.Warmup} warm-up + {settings.Steps} measured training steps (median), {settings.InferenceSteps} inference passes; LoRA r={settings.Rank}, alpha={settings.Alpha} on query/value; seed {settings.Seed}; rounds: {rounds.Count}, ours first in odd rounds"));
         text.AppendLine(Invariant($"- Load average (1/5/15 min): {machine.LoadAverageAtStart ?? "n/a"} at the start, {machine.LoadAverageAtEnd ?? "n/a"} at the end"));
         text.AppendLine(Invariant($"- Command: `{settings.CommandLine}`; total run time {results.ElapsedSeconds:F0} s")).AppendLine();

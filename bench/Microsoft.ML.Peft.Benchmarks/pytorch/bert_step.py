@@ -21,6 +21,7 @@ import argparse
 import json
 import math
 import struct
+import sys
 import time
 
 import torch
@@ -269,7 +270,7 @@ def peak_resident_bytes():
     raise RuntimeError("/proc/self/status has no VmHWM")
 
 
-def build(args, hidden_dropout):
+def build(hidden_dropout):
     config = argparse.Namespace(
         vocab=30522, hidden=768, layers=12, heads=12, intermediate=3072, positions=512, labels=2,
         hidden_dropout=hidden_dropout, attention_dropout=hidden_dropout)
@@ -280,7 +281,7 @@ def build(args, hidden_dropout):
 
 def init(args):
     torch.manual_seed(args.seed)
-    model = build(args, args.hidden_dropout)
+    model = build(args.hidden_dropout)
     a_matrices = inject_lora(model, args)  # A is drawn from the same seeded generator, after the weights
     base = {name.replace(".base_layer", ""): p for name, p in model.named_parameters() if ".lora_" not in name}
     write_safetensors(f"{args.dir}/model.safetensors", base)
@@ -303,7 +304,7 @@ def decays(name):
 
 def train(args):
     torch.manual_seed(args.seed)
-    model = build(args, args.hidden_dropout)
+    model = build(args.hidden_dropout)
     load_into(f"{args.dir}/model.safetensors", dict(model.named_parameters()))
     if args.mode == "lora":
         for p in model.parameters():
@@ -343,8 +344,8 @@ def train(args):
 def inference(args):
     """Base and LoRA-unmerged forward passes, round-robin with the starting one rotating, as InferenceBenchmark.cs."""
     torch.manual_seed(args.seed)
-    base = build(args, args.hidden_dropout)
-    adapted = build(args, args.hidden_dropout)
+    base = build(args.hidden_dropout)
+    adapted = build(args.hidden_dropout)
     adapted.load_state_dict(base.state_dict())
     inject_lora(adapted, args)
     with torch.no_grad():
@@ -369,7 +370,6 @@ def inference(args):
 
 
 def log(args, message):
-    import sys
     print(f"[{time.strftime('%H:%M:%S')} pytorch {args.mode}] {message}", file=sys.stderr, flush=True)
 
 
