@@ -19,5 +19,9 @@ public sealed class PeftCatalog
     /// <summary>Saving and loading whole pipelines that contain PEFT transformers.</summary>
     public PeftModelOperationsCatalog Model { get; }
 
+    /// <summary>Rank searches over a task estimator's PEFT options (method, rank, alpha, learning rate, targets, dropout).</summary>
+    /// <returns>The catalog whose task methods create experiments, such as <c>CreateTextClassificationExperiment</c>.</returns>
+    public PeftAutoCatalog Auto() => new(Context);
+
     internal MLContext Context { get; }
 }

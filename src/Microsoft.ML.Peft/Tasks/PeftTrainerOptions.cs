@@ -120,4 +120,16 @@ public abstract class PeftTrainerOptions : ITaskTrainingOptions
 
     /// <summary>Cancels training between steps.</summary>
     public CancellationToken CancellationToken { get; set; }
+
+    /// <summary>
+    /// Where a rank-search trial pauses, as a fraction of its schedule (<c>TrainingSettings.StopAtScheduleFraction</c>); null,
+    /// the default, trains to the end. Internal: only the search's budget-aware tuner trains part of a schedule.
+    /// </summary>
+    internal double? StopAtScheduleFraction { get; set; }
+
+    double? ITaskTrainingOptions.StopAtScheduleFraction => StopAtScheduleFraction;
+
+    /// <summary>A copy whose settings can be changed for one trial of a search without touching these options.</summary>
+    /// <remarks>Shallow: the trial replaces <see cref="Method"/> with a configuration of its own rather than changing this one.</remarks>
+    internal PeftTrainerOptions CloneForTrial() => (PeftTrainerOptions)MemberwiseClone();
 }

@@ -37,4 +37,7 @@ internal interface ITaskTrainingOptions
     IProgress<TrainingProgress>? Progress { get; }
 
     CancellationToken CancellationToken { get; }
+
+    /// <summary>Where the run pauses (<see cref="TrainingSettings.StopAtScheduleFraction"/>); set only by the rank search.</summary>
+    double? StopAtScheduleFraction { get; }
 }

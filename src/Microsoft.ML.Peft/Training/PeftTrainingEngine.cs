@@ -71,6 +71,7 @@ internal static partial class PeftTrainingEngine
         var batcher = new LengthBucketBatcher(job.ExampleLengths, settings.BatchSize);
         int stepsPerEpoch = batcher.BatchesPerEpoch;
         int totalSteps = checked(stepsPerEpoch * settings.Epochs);
+        int stopStep = settings.StopAtScheduleFraction is double fraction ? Math.Clamp((int)Math.Ceiling(fraction * totalSteps), 1, totalSteps) : totalSteps;
         var schedule = new LearningRateSchedule(settings.LearningRate, totalSteps, settings.WarmupFraction, settings.Decay);
         var fingerprint = TrainingFingerprint.Create(job, settings);
         var run = new Run(job, settings, device, progress, log);
@@ -95,12 +96,12 @@ internal static partial class PeftTrainingEngine
             int startStep = step;
             var tracker = new ProgressTracker(settings.Epochs, totalSteps, startStep, job.Validation?.MetricName);
             bool stoppedEarly = stopping.ShouldStop && step < totalSteps;
-            for (int epoch = step / stepsPerEpoch; epoch < settings.Epochs && !stoppedEarly; epoch++)
+            for (int epoch = step / stepsPerEpoch; epoch < settings.Epochs && !stoppedEarly && step < stopStep; epoch++)
             {
                 var batches = batcher.EpochBatches(new Random(TrainingSeeds.ForEpoch(settings.Seed, epoch)), settings.PaddingMode);
                 job.Model.train();
                 tracker.StartEpoch();
-                for (int index = step - (epoch * stepsPerEpoch); index < stepsPerEpoch; index++)
+                for (int index = step - (epoch * stepsPerEpoch); index < stepsPerEpoch && step < stopStep; index++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     var timer = Stopwatch.StartNew();
@@ -126,7 +127,7 @@ internal static partial class PeftTrainingEngine
                         run.Report(tracker.Report(step, epoch, epochEnd, metric));
                     }
 
-                    if (settings.CheckpointDirectory is string folder && step % settings.CheckpointEverySteps == 0)
+                    if (settings.CheckpointDirectory is string folder && (step % settings.CheckpointEverySteps == 0 || (step == stopStep && step < totalSteps)))
                     {
                         string written = TrainingCheckpoint.Write(folder, step, step / stepsPerEpoch, fingerprint, optimizer, stopping);
                         run.Log($"Wrote checkpoint '{written}'.");

@@ -40,6 +40,7 @@ internal static class TaskTraining
             EarlyStoppingMinEpochs = options.EarlyStoppingMinEpochs,
             CheckpointDirectory = options.CheckpointDirectory,
             CheckpointEverySteps = options.CheckpointEverySteps,
+            StopAtScheduleFraction = options.StopAtScheduleFraction,
             Seed = seed,
         };
         var result = PeftTrainingEngine.Train(job, settings, device, options.Progress, log.Info, options.CancellationToken);

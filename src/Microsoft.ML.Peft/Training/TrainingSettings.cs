@@ -63,6 +63,17 @@ internal sealed record TrainingSettings
     /// <summary>Gets how examples are grouped into batches and padded.</summary>
     public PaddingMode PaddingMode { get; init; } = PaddingMode.LengthBucketed;
 
+    /// <summary>
+    /// Gets the fraction of the schedule after which the run pauses: it returns after step ⌈fraction × total steps⌉, writing a
+    /// checkpoint there when <see cref="CheckpointDirectory"/> is set, and a later run with the same settings and a larger
+    /// fraction resumes from it exactly. The learning-rate schedule stays that of all <see cref="Epochs"/>. Null runs to the end.
+    /// </summary>
+    /// <remarks>
+    /// A budget-aware search trains a trial for a fraction of its schedule, compares it with the others and continues only the
+    /// best; the fraction is left out of <see cref="TrainingFingerprint"/>, as it decides when the run stops, not what it trains.
+    /// </remarks>
+    public double? StopAtScheduleFraction { get; init; }
+
     /// <summary>Gets a value indicating whether gradient clipping is on.</summary>
     internal bool ClipsGradients => MaxGradNorm is > 0;
 
@@ -85,6 +96,7 @@ internal sealed record TrainingSettings
         Check(CheckpointDirectory is null || !string.IsNullOrWhiteSpace(CheckpointDirectory), nameof(CheckpointDirectory), CheckpointDirectory,
             "must be a folder path, or null to write no checkpoints");
         Check(CheckpointEverySteps > 0, nameof(CheckpointEverySteps), CheckpointEverySteps, "must be positive");
+        Check(StopAtScheduleFraction is null or (> 0 and <= 1), nameof(StopAtScheduleFraction), StopAtScheduleFraction, "must be within (0, 1], or null to run to the end");
         Check(ReportEverySteps > 0, nameof(ReportEverySteps), ReportEverySteps, "must be positive");
         Check(Enum.IsDefined(PaddingMode), nameof(PaddingMode), PaddingMode,
             $"must be one of {string.Join(", ", Enum.GetNames<PaddingMode>())}");

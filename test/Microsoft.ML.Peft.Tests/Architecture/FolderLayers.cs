@@ -25,6 +25,7 @@ internal static class FolderLayers
         ("Training", 6, "the training engine"),
         ("Tasks", 7, "the task-neutral layer every estimator uses"),
         ("Persistence", 8, "PipelineArchive, PeftModelOperationsCatalog"),
+        ("Search", 8, "the rank search: space, tuners, experiment, trial runner; tasks register their SearchTask"),
         (SourceTypeFolders.RootFolder, 9, "PeftCatalog, MLContextPeftExtensions"),
         ("Text", 10, "what every text task shares (the stage tokenizer) and the one list of text stage loaders"),
         ("Text/*", 10, "one folder per text task"),

@@ -16,7 +16,7 @@ namespace Microsoft.ML.Peft;
 /// </para>
 /// <para>Saved tensors are <c>dylora_A.weight</c> (r_max×d_in) and <c>dylora_B.weight</c> (d_out×r_max).</para>
 /// </remarks>
-public sealed class DyLoraConfig : PeftConfig
+public sealed class DyLoraConfig : PeftConfig, Adapters.IRankedConfig, Adapters.IScaledConfig, Adapters.IDropoutConfig
 {
     private int _rank = Defaults.Rank;
     private double _alpha = Defaults.Alpha;

@@ -10,7 +10,7 @@ namespace Microsoft.ML.Peft;
 /// A target layer computes <c>y = base(x) + x·ΔWᵀ</c> with <c>ΔW = s·(w1_a·w1_b) ⊙ (w2_a·w2_b)</c>: two rank-r products
 /// multiplied elementwise, so ΔW can reach rank r² with the parameters of two rank-r LoRAs. <c>s = alpha / r</c>.
 /// </remarks>
-public sealed class LoHaConfig : PeftConfig
+public sealed class LoHaConfig : PeftConfig, Adapters.IRankedConfig, Adapters.IScaledConfig
 {
     private int _rank = Defaults.Rank;
     private double _alpha = Defaults.Alpha;

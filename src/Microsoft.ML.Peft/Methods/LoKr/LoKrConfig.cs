@@ -12,7 +12,7 @@ namespace Microsoft.ML.Peft;
 /// product of two rank-r factors when <c>r &lt; max(b, d)/2</c>; <c>w1</c> too with <see cref="DecomposeBoth"/>.
 /// <c>s = alpha / r</c>, even when both factors are full and r shapes nothing (PEFT does the same).
 /// </remarks>
-public sealed class LoKrConfig : PeftConfig
+public sealed class LoKrConfig : PeftConfig, Adapters.IRankedConfig, Adapters.IScaledConfig
 {
     /// <inheritdoc/>
     /// <remarks>The Kronecker factors are small and their product scales with both, so LoKr trains best at about three times LoRA's rate.</remarks>

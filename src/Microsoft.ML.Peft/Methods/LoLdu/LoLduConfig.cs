@@ -18,7 +18,7 @@ namespace Microsoft.ML.Peft;
 /// decomposition, which is deterministic, rewrites the base the same way and then copies <c>z</c>.
 /// </para>
 /// </remarks>
-public sealed class LoLduConfig : PeftConfig
+public sealed class LoLduConfig : PeftConfig, Adapters.IRankedConfig, Adapters.IScaledConfig
 {
     /// <inheritdoc/>
     /// <remarks>Only the diagonal and its scale train, a few values per layer, and they need ten times LoRA's rate to move.</remarks>

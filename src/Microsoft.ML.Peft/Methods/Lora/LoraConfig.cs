@@ -10,7 +10,7 @@ namespace Microsoft.ML.Peft;
 /// A target layer computes <c>y = base(x) + s·B·A·dropout(x)</c> with <c>A</c> of shape r×d_in, <c>B</c> of shape
 /// d_out×r and <c>s = alpha / r</c> (<c>alpha / √r</c> with rsLoRA). DoRA additionally learns a per-output magnitude.
 /// </remarks>
-public sealed class LoraConfig : PeftConfig
+public sealed class LoraConfig : PeftConfig, Adapters.IRankedConfig, Adapters.IScaledConfig, Adapters.IDropoutConfig
 {
     private int _rank = Defaults.Rank;
     private double _alpha = Defaults.Alpha;

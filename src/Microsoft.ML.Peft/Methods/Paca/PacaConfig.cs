@@ -14,7 +14,7 @@ namespace Microsoft.ML.Peft;
 /// input features <c>x[..., idx]</c>, not the whole layer input, which is where PaCA saves activation memory
 /// compared with LoRA. Merging writes the columns into the base weight exactly.
 /// </remarks>
-public sealed class PacaConfig : PeftConfig
+public sealed class PacaConfig : PeftConfig, Adapters.IRankedConfig, Adapters.IScaledConfig
 {
     private int _rank = Defaults.Rank;
     private double _alpha = Defaults.Alpha;

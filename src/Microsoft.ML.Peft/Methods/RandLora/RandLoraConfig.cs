@@ -12,7 +12,7 @@ namespace Microsoft.ML.Peft;
 /// full-rank. The update is scaled by <c>s = randlora_alpha / r</c>. A smaller <c>r</c> means more bases and more
 /// trainable parameters, the opposite of LoRA.
 /// </remarks>
-public sealed class RandLoraConfig : PeftConfig
+public sealed class RandLoraConfig : PeftConfig, Adapters.IRankedConfig, Adapters.IScaledConfig, Adapters.IDropoutConfig
 {
     private int _rank = Defaults.Rank;
     private int _projectionPrngKey;

@@ -11,7 +11,7 @@ namespace Microsoft.ML.Peft;
 /// layer; each layer trains only two vectors, <c>λ_b</c> (d_out) and <c>λ_d</c> (r), and computes
 /// <c>y = base(x) + λ_b ⊙ (B_sl·(λ_d ⊙ (A_sl·dropout(x))))</c> with the top-left slices of A and B.
 /// </remarks>
-public sealed class VeraConfig : PeftConfig
+public sealed class VeraConfig : PeftConfig, Adapters.IRankedConfig, Adapters.IDropoutConfig
 {
     /// <inheritdoc/>
     /// <remarks>Only the scaling vectors over the frozen random projections train, and they need ten times LoRA's rate (VeRA's paper trains them at 1e-2 and above).</remarks>
