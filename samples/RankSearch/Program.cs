@@ -81,7 +81,7 @@ foreach (var (name, result) in results)
         $"| {name} | {result.Leaderboard.Count} | {schedules:F2} | {result.BestTrial.Metric * 100:F2} | r{result.BestTrial.Rank} lr {result.BestTrial.LearningRate:G3} | {result.Elapsed:mm\\:ss} | {ratio} |"));
 }
 
-string plotPath = Path.Combine(AppContext.BaseDirectory, "rank-search-pareto.png");
+string plotPath = Path.GetFullPath("rank-search-pareto.png");
 ParetoPlot.Write(results, plotPath);
 Console.WriteLine($"Wrote {plotPath}");
 

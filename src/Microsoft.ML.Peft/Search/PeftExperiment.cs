@@ -96,6 +96,11 @@ public sealed class PeftExperiment
                 if (run.Best is not { } best)
                 {
                     _options.CancellationToken.ThrowIfCancellationRequested();
+                    if (run.Trials.FirstOrDefault(t => t.Status == PeftTrialStatus.Failed) is { } failed)
+                    {
+                        throw new InvalidOperationException($"Every trial of the search failed; the first ({failed}) with: {failed.Error}");
+                    }
+
                     throw new InvalidOperationException(
                         $"The search ended ({stop}) before any trial was measured; raise `{nameof(PeftExperimentOptions)}.{nameof(PeftExperimentOptions.MaxExperimentTime)}` (one trial takes {estimate.Describe(1)}).");
                 }

@@ -32,7 +32,7 @@ public sealed class PeftExperimentResult
 
     /// <summary>
     /// Gets every trial: those that trained their whole schedule first, then those successive halving paused, then those the
-    /// budget cancelled; each group by the metric, best first.
+    /// budget cancelled or that failed; each group by the metric, best first.
     /// </summary>
     public IReadOnlyList<PeftTrialResult> Leaderboard { get; }
 

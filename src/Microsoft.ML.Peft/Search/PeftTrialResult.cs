@@ -39,6 +39,9 @@ public sealed class PeftTrialResult
     /// <summary>Gets how the trial ended.</summary>
     public PeftTrialStatus Status { get; internal set; }
 
+    /// <summary>Gets why the trial failed (<see cref="PeftTrialStatus.Failed"/>); null otherwise.</summary>
+    public string? Error { get; internal set; }
+
     /// <summary>Gets the validation metric after the last part trained; NaN when the trial was cancelled first.</summary>
     public double Metric { get; internal set; } = double.NaN;
 

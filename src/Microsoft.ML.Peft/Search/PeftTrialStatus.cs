@@ -13,4 +13,10 @@ public enum PeftTrialStatus
 
     /// <summary>The time budget ran out or the search was cancelled while it trained; it has no metric.</summary>
     Cancelled,
+
+    /// <summary>
+    /// Training failed, for example on a loss that became non-finite at too high a learning rate; it has no metric, and
+    /// <see cref="PeftTrialResult.Error"/> says why. The search goes on with the other trials.
+    /// </summary>
+    Failed,
 }

@@ -108,6 +108,16 @@ internal sealed class SearchRun
 
             return false;
         }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+        {
+            // One trial's failure (a loss that diverged at a high learning rate, say) is that trial's result; the settings every
+            // trial shares were already fitted once before the search started.
+            trial.Status = PeftTrialStatus.Failed;
+            trial.Error = ex.Message;
+            _tuner.Report(request, double.NaN);
+            _progress?.Report(new PeftTrialProgress(trial, _best, _started, Math.Min(_maxTrials, _tuner.PlannedTrials), _clock.Elapsed));
+            return true;
+        }
 
         Record(request, trial, outcome);
         return true;

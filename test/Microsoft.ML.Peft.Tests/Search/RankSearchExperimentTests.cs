@@ -125,6 +125,23 @@ public sealed class RankSearchExperimentTests : IDisposable
     }
 
     [Fact]
+    public void AFailingTrial_IsRecordedWithItsError_AndTheSearchGoesOn()
+    {
+        var space = Space(ranks: new[] { 2 }, rates: 1);
+        space.TargetModuleSets.Add(new[] { "no_such_module" });
+
+        var result = Experiment(space, PeftSearchStrategy.Grid).Execute(Train(), Validation());
+        ((IDisposable)result.BestModel).Dispose();
+
+        var failed = Assert.Single(result.Leaderboard, t => t.Status == PeftTrialStatus.Failed);
+        Assert.Contains("no_such_module", failed.Error);
+        Assert.True(double.IsNaN(failed.Metric));
+        Assert.Same(result.Leaderboard[0], result.BestTrial);
+        Assert.Equal(PeftTrialStatus.Completed, result.BestTrial.Status);
+        Assert.Null(result.BestTrial.TargetModules);
+    }
+
+    [Fact]
     public void Cancelled_AfterTheFirstTrial_ReturnsWhatWasMeasured()
     {
         using var cancellation = new CancellationTokenSource();
