@@ -40,6 +40,7 @@ internal sealed class DyLoraRankSearch
                 return PeftExperimentStop.TimeBudget;
             }
 
+            _run.CountStarted();
             var metrics = new SortedDictionary<int, (double Metric, TimeSpan Time)>();
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
             deadline.CancelAfter(left);

@@ -144,29 +144,28 @@ internal sealed class SearchRun
         _tuner.Report(request, outcome.Metric);
         _estimate.Record(request, outcome.Duration);
 
-        if (!keepModel)
+        // Only the row that owns the model competes (DyLoRA's other ranks share it, and the owner has the run's best metric). The
+        // best trial continuing replaces the model of its previous rung.
+        if (keepModel)
         {
-            // Only the row that owns the model competes; it has the run's best metric.
-        }
-        else if (IsBetter(trial, _best))
-        {
-            _bestModel?.Dispose();
-            _bestModel = outcome.Model;
-            _best = trial;
-        }
-        else if (ReferenceEquals(trial, _best))
-        {
-            // The best trial continued: its new model replaces the one of its previous rung.
-            _bestModel?.Dispose();
-            _bestModel = outcome.Model;
-        }
-        else
-        {
-            outcome.Model.Dispose();
+            bool better = IsBetter(trial, _best);
+            if (better || ReferenceEquals(trial, _best))
+            {
+                _bestModel?.Dispose();
+                _bestModel = outcome.Model;
+                _best = better ? trial : _best;
+            }
+            else
+            {
+                outcome.Model.Dispose();
+            }
         }
 
         _progress?.Report(new PeftTrialProgress(trial, _best, _started, Math.Min(_maxTrials, _tuner.PlannedTrials), _clock.Elapsed));
     }
+
+    /// <summary>Counts a training run that a strategy started outside <see cref="Run"/> (DyLoRA's), for progress.</summary>
+    internal void CountStarted() => _started++;
 
     /// <summary>The row of a request's trial, created at its first request.</summary>
     internal PeftTrialResult Trial(TrialRequest request)

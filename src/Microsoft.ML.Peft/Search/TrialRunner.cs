@@ -54,7 +54,7 @@ internal sealed class TrialRunner
     /// <summary>Fits the request and evaluates it; the caller owns the returned model.</summary>
     /// <exception cref="OperationCanceledException">The token was cancelled while the trial trained.</exception>
     internal TrialOutcome Run(TrialRequest request, CancellationToken cancellationToken) =>
-        Run(request, request.Point.BuildMethod(), merge: true, cancellationToken, evaluate: model => _task.Evaluate(Context(request), model, _validation, _metric));
+        Run(request, request.Point.BuildMethod(), merge: true, cancellationToken, evaluate: model => Evaluate(request, model));
 
     /// <summary>Fits the request with <paramref name="method"/> and evaluates it with <paramref name="evaluate"/>.</summary>
     internal TrialOutcome Run(TrialRequest request, PeftConfig method, bool merge, CancellationToken cancellationToken, Func<PeftTaskTransformer, double> evaluate)

@@ -108,7 +108,8 @@ public sealed class RankSearchExperimentTests : IDisposable
     [Fact]
     public void DyLora_OneRunPerRate_EvaluatesEveryRankWithoutRetraining_AndKeepsTheBestRank()
     {
-        var result = Experiment(Space(ranks: new[] { 1, 2, 4 }, rates: 1), PeftSearchStrategy.DyLora).Execute(Train(), Validation());
+        var progress = new List<PeftTrialProgress>();
+        var result = Experiment(Space(ranks: new[] { 1, 2, 4 }, rates: 1), PeftSearchStrategy.DyLora, p => progress.Add(p)).Execute(Train(), Validation());
         using var best = (LoraTextClassificationTransformer)result.BestModel;
 
         Assert.Equal(3, result.Leaderboard.Count);
@@ -122,6 +123,7 @@ public sealed class RankSearchExperimentTests : IDisposable
         Assert.Equal(rows[1].TrainableParameters - head, 2 * (rows[0].TrainableParameters - head));
         Assert.Equal(result.BestTrial.Rank, best.AdapterModel.GetDyLoraRank());
         Assert.Equal(result.Leaderboard.Max(t => t.Metric), result.BestTrial.Metric);
+        Assert.All(progress, p => Assert.Equal((1, 1), (p.TrialsStarted, p.MaxTrials)));
     }
 
     [Fact]
